@@ -18,8 +18,6 @@ output, and it refuses to replace an existing file unless asked.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import threading
 import warnings
 import zlib
@@ -29,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 #: Default pixel limit (width x height) that guards against decompression bombs.
@@ -315,19 +314,9 @@ def write_image(path, pixels, alpha=None, *, bit_depth: int = 8, fmt: str | None
 
         def encode(f):
             im.save(f, format=name, **options)
-    if not p.parent.exists():
-        raise SrkitError(f"{p}: folder {p.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_open(p, overwrite) as f:
             encode(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, (OSError, ValueError)) and not isinstance(exc, SrkitError):
-            raise SrkitError(f"{p}: could not write: {exc}") from None
-        raise
+    except (OSError, ValueError) as exc:
+        raise SrkitError(f"{p}: could not write: {exc}") from None
     return p
