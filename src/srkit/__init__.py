@@ -23,6 +23,8 @@ _LAZY = {
     "describe": "srkit.models.registry",
     "register": "srkit.models.registry",
     "benchmark": "srkit.bench",
+    "upscale": "srkit.infer.upscale",
+    "Upscaler": "srkit.infer.upscale",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
