@@ -344,3 +344,30 @@ def test_cli_bad_options(tmp_path, capsys):
     assert _cli(capsys, src, "--format", "gif")[0] == 2
     rc, err = _cli(capsys, src, "--tile", "7", "--model", "bicubic")
     assert rc == 0 and "1 done" in err
+
+
+# ---- CPU rewrites are exact ----
+
+@pytest.mark.parametrize("stride,kernel,padding", [(2, 9, 4), (3, 9, 4), (4, 9, 4), (2, 4, 1), (3, 3, 0)])
+def test_deconv_as_subpixel_conv_is_exact(stride, kernel, padding):
+    from srkit.infer.fast import SubPixelConv
+
+    torch.manual_seed(0)
+    deconv = torch.nn.ConvTranspose2d(5, 2, kernel, stride=stride, padding=padding,
+                                      output_padding=stride + 2 * padding - kernel)
+    assert SubPixelConv.fits(deconv)
+    x = torch.rand(1, 5, 11, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(SubPixelConv(deconv)(x), deconv(x), atol=1e-5, rtol=0)
+
+
+def test_optimize_for_cpu_keeps_the_output():
+    from srkit.infer.fast import optimize_for_cpu
+
+    torch.manual_seed(0)
+    for name in ("espcn", "fsrcnn"):
+        net = create_model(name, 3).eval()
+        fast = optimize_for_cpu(net, 1, tile=32)
+        x = torch.rand(1, 1, 19, 26)
+        with torch.inference_mode():
+            torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)

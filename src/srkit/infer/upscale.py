@@ -29,8 +29,9 @@ import torch
 from srkit.errors import SrkitError
 from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
 from srkit.imaging.io import (_ALPHA_FORMATS, MAX_PIXELS, _to_planes, format_for, max_bit_depth,
-                              quantize, read_image, to_pil, write_image)
+                              read_image, to_pil, write_image)
 from srkit.imaging.resize import imresize, output_size
+from srkit.infer.fast import optimize_for_cpu
 from srkit.infer.tiling import core_slice, count_tiles, imresize_strips, tiles
 from srkit.models.registry import ModelInfo, check_scale, create_model, describe
 
@@ -54,6 +55,23 @@ def best_model(scale: int = 2) -> str:
         if scale in info.scales and pretrained_available(name, scale):
             return name
     return "bicubic"
+
+
+def physical_cores() -> int:
+    """Physical CPU cores (hyper-threads share one core's arithmetic units), else os.cpu_count()."""
+    cores = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            phys = None
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "physical id":
+                    phys = value.strip()
+                elif key.strip() == "core id":
+                    cores.add((phys, value.strip()))
+    except OSError:
+        pass
+    return len(cores) or os.cpu_count() or 1
 
 
 def _pick_device(device: str) -> torch.device:
@@ -110,12 +128,14 @@ class Upscaler:
     ``model``: registry name, ``.safetensors`` path, or an ``nn.Module`` (then
     give ``info=describe(name)``); None picks :func:`best_model`. ``tile``: LR
     pixels per tile side, 0 for the whole image at once, ``"auto"`` to size it
-    from free memory. ``alpha``: ``"bicubic"`` or ``"model"``.
+    from free memory. ``alpha``: ``"bicubic"`` or ``"model"``. ``optimize``: on
+    CPU, run an equivalent faster model (:func:`srkit.infer.fast.optimize_for_cpu`).
     """
 
     def __init__(self, model=None, scale: int | None = None, *, info: ModelInfo | None = None,
                  pretrained: bool | None = None, tile="auto", device: str = "auto",
-                 half: bool = False, alpha: str = "bicubic", max_pixels: int | None = MAX_PIXELS):
+                 half: bool = False, alpha: str = "bicubic", max_pixels: int | None = MAX_PIXELS,
+                 optimize: bool = True):
         self.device = _pick_device(device)
         if half and self.device.type != "cuda":
             raise SrkitError("half precision needs a CUDA device (CPU fp16 is slower, not faster)")
@@ -131,7 +151,9 @@ class Upscaler:
         self.tile, self.alpha_mode, self.max_pixels = tile, alpha, max_pixels
         # context each tile needs: the model's, and bicubic's (CbCr, alpha) 2 LR pixels
         self.pad = max(self.info.receptive_field, 2)
-        self._bytes_per_px: float | None = None
+        self._bytes_per_px = self._probe_bytes_per_px()
+        if optimize and self.device.type == "cpu" and not half and self.info.learned:
+            self.net = optimize_for_cpu(self.net, self.info.in_channels)
 
     # ---- one tile ----
     def _net(self, x: torch.Tensor) -> torch.Tensor:
@@ -153,8 +175,6 @@ class Upscaler:
         """The tile (LR pixels a side) used for an h x w image; 0 means one tile."""
         if self.tile != "auto":
             return self.tile
-        if self._bytes_per_px is None:
-            self._bytes_per_px = self._probe_bytes_per_px()
         budget = _available_memory(self.device) // 4
         side = int(math.sqrt(budget / self._bytes_per_px)) - 2 * self.pad
         if self.device.type == "cpu":
@@ -189,11 +209,11 @@ class Upscaler:
 
     @staticmethod
     def _store(dst: np.ndarray, y: torch.Tensor) -> None:
-        """Write a CxHxW [0, 1] tensor into an HxWxC slice of the output array."""
-        arr = y.clamp_(0, 1).permute(1, 2, 0).cpu().numpy()
+        """Write a CxHxW [0, 1] tensor into an HxWxC slice of the output array (rounding as ``quantize``)."""
+        y = y.clamp(0, 1)
         if dst.dtype == np.uint8 or dst.dtype == np.uint16:
-            arr = quantize(arr, 16 if dst.dtype == np.uint16 else 8)
-        dst[...] = arr
+            y = y.mul_(np.iinfo(dst.dtype).max).add_(0.5).floor_()
+        dst[...] = y.permute(1, 2, 0).cpu().numpy()
 
     def upscale_array(self, pixels: np.ndarray, alpha: np.ndarray | None = None, *,
                       outscale: float | None = None, progress=None):
