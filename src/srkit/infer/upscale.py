@@ -37,8 +37,10 @@ from srkit.models.registry import ModelInfo, check_scale, create_model, describe
 
 #: Models tried by :func:`best_model`, best first, when srkit ships weights for them.
 PREFERRED_MODELS = ("espcn", "fsrcnn", "srcnn")
-#: Largest auto tile (LR pixels a side) on CPU: bigger tiles stop paying off there.
-CPU_MAX_TILE = 512
+#: On CPU an auto tile's activations aim at this many bytes (cache-sized tiles run faster) ...
+CPU_TILE_BYTES = 16 << 20
+#: ... but a tile side is at least this many times the overlap, to bound recomputed borders.
+MIN_TILE_PER_PAD = 6
 
 
 def best_model(scale: int = 2) -> str:
@@ -178,7 +180,8 @@ class Upscaler:
         budget = _available_memory(self.device) // 4
         side = int(math.sqrt(budget / self._bytes_per_px)) - 2 * self.pad
         if self.device.type == "cpu":
-            side = min(side, CPU_MAX_TILE)
+            cache_side = int(math.sqrt(CPU_TILE_BYTES / self._bytes_per_px))
+            side = min(side, max(cache_side, MIN_TILE_PER_PAD * self.pad))
         side = max(side, 32)
         return 0 if side >= max(h, w) else side
 
