@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from srkit.errors import SrkitError
+from srkit.imaging.resize import imresize
 
 #: DIV2K RGB mean used by EDSR, MDSR and RCAN (inputs in [0, 1]).
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
@@ -108,3 +109,52 @@ class Upsampler(nn.Sequential):
             radius += (kernel_size // 2) / res
             res *= r
         return math.ceil(radius)
+
+
+class PreUpsampled(nn.Module):
+    """Base of the pre-upsampling models (SRCNN, VDSR, DRCN, RED, DRRN).
+
+    ``forward(lr, scale=None)`` bicubic-upsamples with srkit's MATLAB-exact
+    ``imresize`` (by ``scale``, default the built scale) and runs ``restore``.
+    """
+
+    scale: int
+
+    def upsample(self, lr: torch.Tensor, scale: int | None = None) -> torch.Tensor:
+        return imresize(lr, scale or self.scale)
+
+    def forward(self, lr: torch.Tensor, scale: int | None = None) -> torch.Tensor:
+        return self.restore(self.upsample(lr, scale))
+
+
+class VGGStyleDiscriminator(nn.Module):
+    """Strided-conv critic of SRGAN/ESRGAN: conv blocks (3x3 stride 1, then
+    ``down_kernel`` stride 2; BN after all but the first conv; LeakyReLU 0.2),
+    doubling the width at each stride-1 conv up to 512, then two dense layers
+    to one logit. The dense layer fixes the input size to ``patch_size``.
+    """
+
+    def __init__(self, channels: int, n_feats: int, n_stages: int, down_kernel: int, hidden: int,
+                 patch_size: int):
+        super().__init__()
+        self.patch_size = patch_size
+        layers, in_ch = [], check_channels(channels)
+        for i in range(n_stages):
+            out_ch = min(n_feats * 2 ** i, 512)
+            for kernel, stride in ((3, 1), (down_kernel, 2)):
+                layers.append(nn.Conv2d(in_ch, out_ch, kernel, stride, padding=1, bias=not layers))
+                if len(layers) > 1:
+                    layers.append(nn.BatchNorm2d(out_ch))
+                layers.append(nn.LeakyReLU(0.2, inplace=True))
+                in_ch = out_ch
+        self.features = nn.Sequential(*layers)
+        side = patch_size // 2 ** n_stages
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(in_ch * side * side, hidden),
+                                        nn.LeakyReLU(0.2, inplace=True), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """N x C x patch x patch images -> N x 1 logits (real vs fake)."""
+        if tuple(x.shape[-2:]) != (self.patch_size, self.patch_size):
+            raise SrkitError(f"discriminator: input must be {self.patch_size}x{self.patch_size} patches, "
+                             f"got {x.shape[-2]}x{x.shape[-1]}")
+        return self.classifier(self.features(x))
