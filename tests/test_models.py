@@ -212,3 +212,19 @@ def test_every_required_name_is_registered():
                 "srdensenet", "srresnet", "srgan", "srgan-d", "edsr", "edsr-baseline", "mdsr",
                 "mdsr-baseline", "rcan", "rrdbnet", "esrgan-d", "psnet"}
     assert required <= set(list_models())
+
+
+def test_models_cli_lists_the_whole_zoo(capsys):
+    import json
+
+    from srkit.cli import main
+
+    assert main(["models", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(list_models())
+    assert rows["edsr"]["params"]["4"] == 43_089_923 and rows["mdsr"]["multi_scale"]
+    assert rows["esrgan-d"]["discriminator"] and rows["rrdbnet"]["aliases"] == ["esrgan"]
+    assert rows["srcnn"]["upsampling"] == "pre" and rows["espcn"]["upsampling"] == "post"
+    assert main(["models"]) == 0
+    table = capsys.readouterr().out
+    assert "x2:1,369,859" in table and "disc" in table
