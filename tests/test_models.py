@@ -98,7 +98,7 @@ PARAMS = [
     ("srresnet", 4, {}, 1_549_462, "SRResNet ~1.5M"),
     ("srgan", 4, {}, 1_549_462, "SRGAN generator = SRResNet"),
     # measured, not matching the commonly quoted figure; see the zoo report
-    ("lapsrn", 4, {}, 871_588, "LapSRN: surveys quote 812K; paper's layer list gives 871,588"),
+    ("lapsrn", 4, {}, 812_768 + 1_474, "LapSRN x4 812K weights (MS-LapSRN Table) + 1,474 biases"),
     ("srdensenet", 4, {}, 3_175_681, "SRDenseNet: surveys quote ~2.0M; paper's layer list gives 3.18M"),
 ]
 
@@ -108,7 +108,7 @@ def test_parameter_count_matches_paper(name, scale, overrides, expected, paper):
     assert n_params(build(name, scale, meta=True, **overrides)) == expected, paper
 
 
-def test_srcnn_and_fsrcnn_weight_counts():
+def test_weight_counts_without_biases():
     def weights(m):
         return sum(p.numel() for n, p in m.named_parameters() if n.endswith("weight") and p.ndim == 4)
 
@@ -116,6 +116,9 @@ def test_srcnn_and_fsrcnn_weight_counts():
     assert weights(build("srcnn", 3, meta=True)) == 57_184
     assert weights(build("fsrcnn", 3, meta=True)) == 12_464
     assert weights(build("fsrcnn-s", 3, meta=True)) == 3_937  # FSRCNN-s, Table 1
+    assert weights(build("lapsrn", 4, meta=True)) == 812_768  # LapSRN 812K
+    assert weights(build("drrn", 2, meta=True)) == 297_216  # DRRN 297K
+    assert weights(build("red30", 2, meta=True)) == 4_131_072  # RED30 4,131K
 
 
 def test_srcnn_rgb_and_variants():
@@ -168,6 +171,14 @@ def test_lapsrn_gives_every_pyramid_level():
     model = build("lapsrn", 8, **SMALL["lapsrn"])
     outs = model.forward_all(torch.rand(1, 1, 5, 6))
     assert [o.shape[-2:] for o in outs] == [(10, 12), (20, 24), (40, 48)]
+
+
+def test_lapsrn_image_branch_starts_as_bilinear():
+    up = build("lapsrn", 2).images[0]
+    x = torch.rand(1, 1, 6, 6)
+    interior = up(x)[..., 2:-2, 2:-2]  # away from the zero-padded border
+    ref = torch.nn.functional.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)[..., 2:-2, 2:-2]
+    torch.testing.assert_close(interior, ref)
 
 
 def test_mdsr_and_vdsr_pick_the_scale_per_call():
