@@ -117,6 +117,8 @@ def test_weight_counts_without_biases():
     assert weights(build("fsrcnn", 3, meta=True)) == 12_464
     assert weights(build("fsrcnn-s", 3, meta=True)) == 3_937  # FSRCNN-s, Table 1
     assert weights(build("lapsrn", 4, meta=True)) == 812_768  # LapSRN 812K
+    assert weights(build("vdsr", 2, meta=True)) == 664_704  # VDSR 665K
+    assert weights(build("drcn", 2, meta=True)) == 1_774_080  # DRCN 1,774K
     assert weights(build("drrn", 2, meta=True)) == 297_216  # DRRN 297K
     assert weights(build("red30", 2, meta=True)) == 4_131_072  # RED30 4,131K
 

@@ -4,9 +4,10 @@
 dataset mean (EDSR/RCAN style, fixed buffers, not parameters, so parameter
 counts match the papers'); ``ResBlock`` is conv-act-conv with an identity skip
 and optional BatchNorm and residual scaling; ``Upsampler`` is a stack of
-conv + PixelShuffle stages (Shi et al. 2016). ``pre_rf`` / ``post_rf`` turn a
-network's radius into the LR-pixel context the registry's ``receptive_field``
-promises.
+conv + PixelShuffle stages (Shi et al. 2016); ``PreUpsampled`` is the base of
+the models that work on a bicubic-upsampled input; ``VGGStyleDiscriminator``
+is the SRGAN/ESRGAN critic. ``pre_rf`` turns a pre-upsampling network's HR
+radius into the LR-pixel context the registry's ``receptive_field`` promises.
 """
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from srkit.imaging.resize import imresize
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 
 
-def conv(in_ch: int, out_ch: int, kernel_size: int, bias: bool = True, stride: int = 1) -> nn.Conv2d:
-    """``kernel_size`` convolution padded so stride 1 keeps the spatial size."""
-    return nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2, bias=bias)
+def conv(in_ch: int, out_ch: int, kernel_size: int) -> nn.Conv2d:
+    """``kernel_size`` convolution (with bias) padded to keep the spatial size."""
+    return nn.Conv2d(in_ch, out_ch, kernel_size, padding=kernel_size // 2)
 
 
 def check_channels(channels: int) -> int:
@@ -65,11 +66,11 @@ class ResBlock(nn.Module):
     def __init__(self, n_feats: int, kernel_size: int = 3, bn: bool = False,
                  act: nn.Module | None = None, res_scale: float = 1.0):
         super().__init__()
-        layers = [conv(n_feats, n_feats, kernel_size, bias=True)]
+        layers = [conv(n_feats, n_feats, kernel_size)]
         if bn:
             layers.append(nn.BatchNorm2d(n_feats))
         layers.append(act if act is not None else nn.ReLU(inplace=True))
-        layers.append(conv(n_feats, n_feats, kernel_size, bias=True))
+        layers.append(conv(n_feats, n_feats, kernel_size))
         if bn:
             layers.append(nn.BatchNorm2d(n_feats))
         self.body = nn.Sequential(*layers)
@@ -99,16 +100,6 @@ class Upsampler(nn.Sequential):
             if act is not None:
                 layers.append(act())
         super().__init__(*layers)
-
-    @staticmethod
-    def lr_radius(scale: int, kernel_size: int = 3) -> int:
-        """LR context of the stage convs (each later stage runs at a finer resolution)."""
-        factors = [3] if scale == 3 else [2] * int(math.log2(scale))
-        radius, res = 0.0, 1
-        for r in factors:
-            radius += (kernel_size // 2) / res
-            res *= r
-        return math.ceil(radius)
 
 
 class PreUpsampled(nn.Module):
