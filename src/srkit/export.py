@@ -10,6 +10,7 @@ with PyTorch (max abs diff <= ``atol``). Needs the ``srkit[onnx]`` extra.
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 
@@ -53,11 +54,13 @@ def export_onnx(model, path, scale: int | None = None, pretrained: bool = False,
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     axes = {"lr": {0: "n", 2: "h", 3: "w"}, "sr": {0: "n", 2: "sh", 3: "sw"}} if dynamic else None
+    # the TorchScript exporter: the dynamo one needs onnxscript; torch < 2.5 has no `dynamo` option
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter warns that it is the legacy path
         try:
             torch.onnx.export(model, (sample,), str(tmp), input_names=["lr"], output_names=["sr"],
-                              opset_version=opset, dynamic_axes=axes, dynamo=False)
+                              opset_version=opset, dynamic_axes=axes, **legacy)
         except Exception as exc:
             tmp.unlink(missing_ok=True)
             raise SrkitError(f"export: torch.onnx could not export {info.name} ({str(exc).splitlines()[0]})") from None
