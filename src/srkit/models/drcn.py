@@ -49,6 +49,7 @@ class DRCN(PreUpsampled):
 
 
 @register("drcn", paper="Kim et al. 2016, DRCN", scales=(2, 3, 4), in_channels=1, upsampling="pre",
-          receptive_field=pre_rf(2 + 16 + 2))
+          receptive_field=pre_rf(2 + 16 + 2),
+          note="forward_all(lr) -> (final, per-recursion outputs) for recursive supervision")
 def build(scale: int = 2, **overrides):
     return DRCN(scale, **overrides)

@@ -43,6 +43,7 @@ class DRRN(PreUpsampled):
 
 
 @register("drrn", paper="Tai et al. 2017, DRRN B1U25", scales=(2, 3, 4), in_channels=1, upsampling="pre",
-          receptive_field=pre_rf(1 + 2 * 25 + 1), multi_scale=True)
+          receptive_field=pre_rf(1 + 2 * 25 + 1), multi_scale=True,
+          note="one model for x2/x3/x4: forward(lr, scale)")
 def build(scale: int = 2, **overrides):
     return DRRN(scale, **overrides)

@@ -74,14 +74,17 @@ def build_baseline(scale: int = 2, **overrides):
     return EDSR(scale, **{"n_resblocks": 16, "n_feats": 64, "res_scale": 1.0, **overrides})
 
 
+_MDSR_NOTE = "one model for x2/x3/x4: forward(lr, scale)"
+
+
 # MDSR adds the two 5x5 pre-processing blocks (4 convs of radius 2)
 @register("mdsr", paper="Lim et al. 2017, MDSR", scales=(2, 3, 4), in_channels=3, upsampling="post",
-          receptive_field=1 + 8 + 2 * 80 + 1 + 2 + 1, multi_scale=True)
+          receptive_field=1 + 8 + 2 * 80 + 1 + 2 + 1, multi_scale=True, note=_MDSR_NOTE)
 def build_mdsr(scale: int = 2, **overrides):
     return MDSR(scale, **overrides)
 
 
 @register("mdsr-baseline", paper="Lim et al. 2017, MDSR baseline", scales=(2, 3, 4), in_channels=3,
-          upsampling="post", receptive_field=1 + 8 + 2 * 16 + 1 + 2 + 1, multi_scale=True)
+          upsampling="post", receptive_field=1 + 8 + 2 * 16 + 1 + 2 + 1, multi_scale=True, note=_MDSR_NOTE)
 def build_mdsr_baseline(scale: int = 2, **overrides):
     return MDSR(scale, **{"n_resblocks": 16, **overrides})

@@ -67,6 +67,7 @@ class LapSRN(nn.Module):
 
 # LR context: 1 + 10 + deconv (1) + 10/2 + deconv/2 (1) + 10/4 (3) + ... + residual conv + image deconvs (< 2)
 @register("lapsrn", paper="Lai et al. 2017, LapSRN", scales=(2, 4, 8), in_channels=1, upsampling="post",
-          receptive_field=24, default_scale=4)
+          receptive_field=24, default_scale=4,
+          note="forward_all(lr) -> every pyramid level's output (x2, x4, ...)")
 def build(scale: int = 4, **overrides):
     return LapSRN(scale, **overrides)

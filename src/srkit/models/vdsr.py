@@ -31,6 +31,7 @@ class VDSR(PreUpsampled):
 
 
 @register("vdsr", paper="Kim et al. 2016, VDSR", scales=(2, 3, 4), in_channels=1, upsampling="pre",
-          receptive_field=pre_rf(20), multi_scale=True)
+          receptive_field=pre_rf(20), multi_scale=True,
+          note="one model for x2/x3/x4: forward(lr, scale)")
 def build(scale: int = 2, **overrides):
     return VDSR(scale, **overrides)
