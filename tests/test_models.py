@@ -191,6 +191,8 @@ def test_mdsr_and_vdsr_pick_the_scale_per_call():
         assert mdsr(lr, scale=s).shape == (1, 3, 7 * s, 5 * s)
     with pytest.raises(SrkitError, match="scale 8"):
         mdsr(lr, scale=8)
+    with pytest.raises(SrkitError, match="default scale 4"):
+        build("mdsr", 4, scales=(2, 3))
     assert build("vdsr", 2, **SMALL["vdsr"])(torch.rand(1, 1, 7, 5), scale=3).shape == (1, 1, 21, 15)
     assert describe("mdsr").multi_scale and describe("vdsr").multi_scale
 

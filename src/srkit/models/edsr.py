@@ -44,6 +44,8 @@ class MDSR(nn.Module):
                  scales=(2, 3, 4)):
         super().__init__()
         self.scale, self.scales = scale, tuple(scales)
+        if scale not in self.scales:
+            raise SrkitError(f"mdsr: the default scale {scale} must be one of scales={self.scales}")
         mean = rgb_mean(check_channels(channels))
         self.sub_mean, self.add_mean = MeanShift(mean, -1), MeanShift(mean, +1)
         self.head = conv(channels, n_feats, 3)
