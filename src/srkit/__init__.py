@@ -23,6 +23,7 @@ _LAZY = {
     "describe": "srkit.models.registry",
     "register": "srkit.models.registry",
     "benchmark": "srkit.bench",
+    "train": "srkit.train",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

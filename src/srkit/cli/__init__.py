@@ -16,6 +16,8 @@ from srkit.errors import SrkitError
 #: subcommand name -> module (in srkit.cli)
 COMMANDS = {
     "models": "models",
+    "train": "train",
+    "plot": "plot",
 }
 
 
