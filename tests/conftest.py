@@ -15,6 +15,10 @@ except ImportError:  # pragma: no cover - torch is a hard dependency
 
 _DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+# Subprocesses (CLI tests) must import this checkout's srkit, not whichever one is installed.
+_SRC = str(Path(__file__).resolve().parents[1] / "src")
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p)
+
 
 def data_root() -> Path | None:
     """SRKIT_DATA, else ../shared/data beside the checkout; None when absent."""

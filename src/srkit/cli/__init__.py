@@ -15,6 +15,7 @@ from srkit.errors import SrkitError
 
 #: subcommand name -> module (in srkit.cli)
 COMMANDS = {
+    "bench": "bench",
     "models": "models",
     "train": "train",
     "plot": "plot",

@@ -18,7 +18,12 @@ from typing import Callable
 from srkit.errors import SrkitError
 
 #: Modules that define models; imported on first use of the registry.
-MODEL_MODULES = ["srkit.models.interpolation"]
+MODEL_MODULES = [
+    "srkit.models.interpolation",
+    "srkit.models.srcnn",
+    "srkit.models.fsrcnn",
+    "srkit.models.espcn",
+]
 
 
 @dataclass(frozen=True)

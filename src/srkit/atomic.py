@@ -1,0 +1,41 @@
+"""Atomic file writes: temp file in the target folder, fsync, rename.
+
+A reader never sees a half-written file and a crash or Ctrl-C leaves the old
+file (or none) in place, with no temporary file behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from srkit.errors import SrkitError
+
+
+@contextlib.contextmanager
+def atomic_open(path, overwrite: bool = True):
+    """Yield a binary file; on success it replaces ``path`` in one rename."""
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise SrkitError(f"{p}: folder {p.parent} does not exist")
+    if p.exists() and not overwrite:
+        raise SrkitError(f"{p}: already exists (pass overwrite to replace it)")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path, text: str, overwrite: bool = True) -> Path:
+    """Atomically write ``text`` (UTF-8) to ``path``."""
+    with atomic_open(path, overwrite) as f:
+        f.write(text.encode("utf-8"))
+    return Path(path)

@@ -1,0 +1,47 @@
+"""SRCNN: Dong, Loy, He, Tang, "Image Super-Resolution Using Deep Convolutional
+Networks", TPAMI 2016 (ECCV 2014).
+
+Three layers on the bicubic-upsampled image: patch extraction f1 x f1 x n1,
+non-linear mapping f2 x f2 x n2, reconstruction f3 x f3; ReLU; MSE loss.
+Defaults: 9-5-5, n1 = 64, n2 = 32, one (Y) channel (57,184 weights); the
+``variant`` "9-1-5" (8,032 weights) and "9-3-5" are the paper's others, and
+``channels=3`` its RGB model.
+
+Deviation: the paper trains with unpadded ("valid") convolutions and a cropped
+target; here every conv is zero-padded to keep the size, so the model maps an
+h x w LR image to exactly s*h x s*w.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from srkit.errors import SrkitError
+from srkit.imaging.resize import imresize
+from srkit.models.common import check_channels, conv, pre_rf
+from srkit.models.registry import register
+
+VARIANTS = {"9-1-5": (9, 1, 5), "9-3-5": (9, 3, 5), "9-5-5": (9, 5, 5)}
+
+
+class SRCNN(nn.Module):
+    def __init__(self, scale: int, channels: int = 1, variant: str = "9-5-5", n1: int = 64, n2: int = 32):
+        super().__init__()
+        if variant not in VARIANTS:
+            raise SrkitError(f"srcnn: unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+        f1, f2, f3 = VARIANTS[variant]
+        self.scale = scale
+        self.body = nn.Sequential(
+            conv(check_channels(channels), n1, f1), nn.ReLU(inplace=True),
+            conv(n1, n2, f2), nn.ReLU(inplace=True),
+            conv(n2, channels, f3),
+        )
+
+    def forward(self, lr: torch.Tensor) -> torch.Tensor:
+        return self.body(imresize(lr, self.scale))
+
+
+@register("srcnn", paper="Dong et al. 2014/2016, SRCNN", scales=(2, 3, 4), in_channels=1,
+          upsampling="pre", receptive_field=pre_rf(4 + 2 + 2))
+def build(scale: int = 2, **overrides):
+    return SRCNN(scale, **overrides)

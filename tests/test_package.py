@@ -1,0 +1,29 @@
+"""The package imports fast and without side effects; the CLI basics."""
+import subprocess
+import sys
+
+from srkit.cli import main
+
+
+def test_import_is_light():
+    code = ("import sys, srkit; heavy = [m for m in ('torch', 'numpy', 'PIL') if m in sys.modules];"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_lazy_attributes_resolve():
+    import srkit
+
+    assert callable(srkit.imresize) and callable(srkit.psnr) and callable(srkit.create_model)
+
+
+def test_models_lists_baselines(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in ("bicubic", "nearest", "bilinear", "lanczos"):
+        assert name in out
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    assert main([]) == 2
