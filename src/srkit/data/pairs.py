@@ -8,9 +8,10 @@ cut-out HR patch would differ near the patch borders. Random parts of a
 degradation (noise, and the blur that follows it in seed 000) are applied per
 patch, on an LR cut-out with a margin so the blur sees real neighbours.
 
-Colour follows the evaluation protocol: a Y model trains on the MATLAB
-``rgb2ycbcr`` Y of the 8-bit HR rounded to 8 bits, and its LR is the float
-(unrounded) downscale of that Y; an RGB model's LR is rounded to 8 bits.
+Colour follows the evaluation protocol (:mod:`srkit.bench.protocol`): a Y
+model trains on the MATLAB ``rgb2ycbcr`` Y of the 8-bit HR rounded to 8 bits,
+and its LR is the float (unrounded) downscale of that Y; an RGB model's LR is
+rounded to 8 bits.
 
 A training sample is a pure function of ``(seed, step, slot)``: which image,
 where, which flip/rotation and which noise all come from a generator seeded by
@@ -25,39 +26,27 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from srkit.bench.protocol import make_pair
 from srkit.errors import SrkitError
-from srkit.imaging.color import y_of
 from srkit.imaging.degrade import add_noise, degradation, downscale, gaussian_blur
 from srkit.imaging.io import read_image
-from srkit.imaging.resize import imresize
+from srkit.metrics import to_uint8
 
 
-def load_hr(path, channels: int) -> np.ndarray:
-    """An HR image as uint8 HxWxC with C = ``channels`` (1: 8-bit Y, 3: RGB)."""
-    pixels = read_image(path).pixels
-    rgb8 = np.floor(np.clip(pixels, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+def load_hr8(path) -> np.ndarray:
+    """An image file as 8-bit HxW (grayscale) or HxWx3 (RGB)."""
+    pic = read_image(path)
+    return to_uint8(pic.pixels[..., 0] if pic.is_gray else pic.pixels)
+
+
+def protocol_pair(hr8: np.ndarray, scale: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(HR uint8 HxWxC, LR float32 hxwxC) by the evaluation protocol (:func:`srkit.bench.protocol.make_pair`)."""
+    if channels not in (1, 3):
+        raise SrkitError(f"channels must be 1 (Y) or 3 (RGB), got {channels}")
+    ref, lr = make_pair(hr8, scale, channels)
     if channels == 1:
-        if rgb8.shape[-1] == 1:
-            return rgb8  # grayscale is its own Y
-        y = y_of(rgb8.astype(np.float64) / 255.0)
-        return np.floor(y * 255.0 + 0.5).astype(np.uint8)[..., None]
-    if channels == 3:
-        return np.repeat(rgb8, 3, axis=-1) if rgb8.shape[-1] == 1 else rgb8
-    raise SrkitError(f"channels must be 1 (Y) or 3 (RGB), got {channels}")
-
-
-def crop_to_scale(hr: np.ndarray, scale: int) -> np.ndarray:
-    """HR cropped top-left so both sides are multiples of ``scale``."""
-    h, w = hr.shape[0] // scale * scale, hr.shape[1] // scale * scale
-    return hr[:h, :w]
-
-
-def bicubic_lr(hr8: np.ndarray, scale: int) -> np.ndarray:
-    """The protocol LR of an 8-bit HR: float for Y (1 channel), rounded to 8 bits for RGB."""
-    lr = imresize(hr8.astype(np.float32) / 255.0, 1.0 / scale)
-    if hr8.shape[-1] == 3:
-        lr = np.floor(np.clip(lr, 0, 1) * 255.0 + 0.5) / 255.0
-    return lr.astype(np.float32)
+        ref, lr = ref[..., None], lr[..., None]
+    return np.ascontiguousarray(ref), np.ascontiguousarray(lr, dtype=np.float32)
 
 
 def _chw(a: np.ndarray) -> torch.Tensor:
@@ -93,22 +82,20 @@ class PatchDataset(Dataset):
         self.noise = noise_sigma if noise is None else float(noise)
         self.post_blur = (blur or post_blur) if post_blur else 0.0
         down_blur = blur if (blur and kind == "blur-decimate") else 1.6
-        self.hr: list[np.ndarray] = []
+        self.hr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
         self.lr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
         for p in paths:
-            hr = load_hr(p, channels)
-            self.hr.append(hr)
+            hr8 = load_hr8(p)
             for s in self.scales:
-                crop = crop_to_scale(hr, s)
-                if kind == "bicubic":
-                    lr = bicubic_lr(crop, s)
-                else:
-                    lr = downscale(crop.astype(np.float32) / 255.0, s, kind, down_blur).astype(np.float32)
+                hr, lr = protocol_pair(hr8, s, channels)
+                if kind != "bicubic":
+                    lr = downscale(hr.astype(np.float32) / 255.0, s, kind, down_blur).astype(np.float32)
+                self.hr[s].append(hr)
                 self.lr[s].append(lr)
         self._weights: dict[tuple[int, int], np.ndarray] = {}
 
     def __len__(self) -> int:
-        return len(self.hr)
+        return len(self.lr[self.scales[0]])
 
     def weights(self, scale: int, lr_patch: int) -> np.ndarray:
         """Probability of each image: its number of patch positions (uniform over all sub-images)."""
@@ -124,12 +111,12 @@ class PatchDataset(Dataset):
     def __getitem__(self, key: SampleKey):
         s, p = key.scale, key.lr_patch
         rng = np.random.default_rng([self.seed, key.step, key.slot])
-        i = int(rng.choice(len(self.hr), p=self.weights(s, p)))
+        i = int(rng.choice(len(self), p=self.weights(s, p)))
         lr_img = self.lr[s][i]
         y = int(rng.integers(lr_img.shape[0] - p + 1))
         x = int(rng.integers(lr_img.shape[1] - p + 1))
         lr = self._lr_patch(lr_img, y, x, p, rng)
-        hr = self.hr[i][y * s:(y + p) * s, x * s:(x + p) * s].astype(np.float32) / 255.0
+        hr = self.hr[s][i][y * s:(y + p) * s, x * s:(x + p) * s].astype(np.float32) / 255.0
         if self.augment:
             k, flip = int(rng.integers(4)), bool(rng.integers(2))
             lr, hr = np.rot90(lr, k), np.rot90(hr, k)
@@ -195,6 +182,6 @@ def eval_pairs(paths, scale: int, channels: int) -> list[EvalPair]:
     """Validation pairs: HR cropped to a multiple of ``scale``, LR by MATLAB bicubic (see module doc)."""
     out = []
     for p in paths:
-        hr = crop_to_scale(load_hr(p, channels), scale)
-        out.append(EvalPair(p.stem, _chw(bicubic_lr(hr, scale))[None], hr))
+        hr, lr = protocol_pair(load_hr8(p), scale, channels)
+        out.append(EvalPair(p.stem, _chw(lr)[None], hr))
     return out

@@ -14,12 +14,12 @@ import contextlib
 import os
 import random
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 _STEP_FILE = re.compile(r"^step_(\d{8})\.pt$")
@@ -28,17 +28,8 @@ _STEP_FILE = re.compile(r"^step_(\d{8})\.pt$")
 def atomic_save(obj, path: Path) -> Path:
     """``torch.save`` to ``path`` through a temp file + fsync + rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as f:
+        torch.save(obj, f)
     with contextlib.suppress(OSError):  # make the rename durable (not possible on every OS)
         dfd = os.open(path.parent, os.O_RDONLY)
         try:

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from srkit.data import image_paths
 from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
@@ -30,31 +31,6 @@ from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress
 from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
 from srkit.train.validate import evaluate, sr_output
-
-_IMAGE_EXTS = {".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
-
-
-def dataset_paths(name: str, root: str | Path | None) -> list[Path]:
-    """Image files of a dataset folder: ``name`` itself if it is a folder, else ``root/name``."""
-    try:
-        from srkit.data import image_paths
-    except ImportError:
-        image_paths = None
-    if image_paths is not None:
-        return image_paths(name, root or None)
-    import os
-
-    folder = Path(name)
-    if not folder.is_dir():
-        base = Path(root or os.environ.get("SRKIT_DATA", "")) if (root or os.environ.get("SRKIT_DATA")) else None
-        folder = base / name if base else folder
-    if not folder.is_dir():
-        raise SrkitError(f"dataset {name!r}: folder {folder} not found (set data.root or SRKIT_DATA)")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
-    if not files:
-        raise SrkitError(f"dataset {name!r}: no images in {folder}")
-    return files
-
 
 def pick_device(name: str) -> torch.device:
     """``auto`` (CUDA when available, else CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
@@ -179,14 +155,14 @@ class Run:
     # -- data ---------------------------------------------------------------
     def _load_data(self) -> None:
         d = self.recipe["data"]
-        paths = [p for name in d["train"] for p in dataset_paths(name, d["root"])]
+        paths = [p for name in d["train"] for p in image_paths(name, d["root"] or None)]
         noise = None if d["noise"] < 0 else d["noise"]
         self.dataset = PatchDataset(paths, self.scales, self.channels, d["degradation"], noise=noise,
                                     blur=d["blur"] or None, augment=d["augment"], seed=self.recipe["train"]["seed"])
         v = self.recipe["validate"]
         self.val = {}
         if v["set"] and self.ctx.main:
-            vpaths = dataset_paths(v["set"], d["root"])
+            vpaths = image_paths(v["set"], d["root"] or None)
             if v["limit"]:
                 vpaths = vpaths[:v["limit"]]
             self.val = {s: eval_pairs(vpaths, s, self.channels) for s in self.scales}
@@ -231,7 +207,7 @@ class Run:
             out = run_model(self.ddp, lr, scale)
             total, parts = supervised_loss(self.loss, out, hr, self.disc, recursive_alpha(cfg, self.step))
         if not dist_.all_finite(self.ctx, total):
-            raise SrkitError(f"loss became {float(total)} at step {self.step + 1} (stage {stage['name']!r}): "
+            raise SrkitError(f"loss became {float(total.detach())} at step {self.step + 1} (stage {stage['name']!r}): "
                              "training stopped; the last good checkpoint is kept. Lower optim.lr or set "
                              "train.clip_grad_norm")
         self.opt.zero_grad(set_to_none=True)
