@@ -52,17 +52,15 @@ class Progress:
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.tty = enabled and self.stream.isatty()
-        self.t0 = self.t_last = time.monotonic()
-        self.samples = self.samples_last = 0
+        self.t0 = time.monotonic()
+        self.samples = 0
         self.rate = 0.0
 
     def update(self, step: int, samples: int, loss: float, stage: str) -> float:
         """Record one finished step; returns the current samples/s."""
         self.samples += samples
         now = time.monotonic()
-        if now - self.t_last >= 2.0 or self.rate == 0.0:
-            self.rate = (self.samples - self.samples_last) / max(now - self.t_last, 1e-9)
-            self.t_last, self.samples_last = now, self.samples
+        self.rate = self.samples / max(now - self.t0, 1e-9)  # since this process started training
         if not self.enabled:
             return self.rate
         steps_done = step - self.start

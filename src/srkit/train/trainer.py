@@ -300,6 +300,9 @@ def _prepare_out(out: Path, resume: bool, recipe: dict, main: bool) -> dict | No
         if found:
             raise SrkitError(f"run folder {out} already has checkpoints; pass --resume to continue it or choose another --out")
         return None
+    if main:  # temp files of a write that was killed half-way
+        for stale in folder.glob(".*.part"):
+            stale.unlink(missing_ok=True)
     latest = ckpt.latest(folder)
     if latest is None:
         return None
