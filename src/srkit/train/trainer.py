@@ -259,7 +259,7 @@ class Run:
     # -- checkpoints ----------------------------------------------------------
     def state(self, stage: dict) -> dict:
         s = {
-            "format": "srkit-train-1", "step": self.step, "stage": stage["index"], "best_psnr": self.best,
+            "format": "srkit-train-1", "world": self.ctx.world, "step": self.step, "stage": stage["index"], "best_psnr": self.best,
             "wall_s": self.wall, "recipe_json": json.dumps(self.recipe, sort_keys=True),
             "model": self.model.state_dict(), "optim": self.opt.state_dict(), "rng": ckpt.rng_state(),
         }
