@@ -222,3 +222,31 @@ def test_cli_train_and_plot(tmp_path, capsys):
     assert (tmp_path / "r" / "loss.png").stat().st_size > 1000 and (tmp_path / "r" / "psnr.png").exists()
     assert main(["train", str(path), "--set", "bogus.key=1"]) == 2
     assert "unknown key 'bogus'" in capsys.readouterr().err
+
+
+def test_two_stage_gan_recipe_resumes_exactly_mid_gan_stage(tmp_path):
+    from srkit.train.trainer import train
+
+    recipe = tiny_recipe(tmp_path, checkpoint__every=1, checkpoint__keep=10, validate__every=4)
+    recipe["train"].update(ema=0.5, clip_grad_norm=1.0)
+    recipe["stages"] = [
+        {"name": "psnr", "steps": 4, "loss": {"l1": 1.0}},
+        {"name": "gan", "steps": 4, "optim": {"lr": 1e-3},
+         "gan": {"discriminator": "tiny-d", "lr": 1e-3},
+         "loss": {"l1": 1e-2, "perceptual": {"layers": {"conv2_2": 1.0}, "vgg": "random", "criterion": "l1"},
+                  "adversarial": {"weight": 5e-3, "kind": "relativistic"}}},
+    ]
+    straight = train(recipe, out=tmp_path / "a", quiet=True)
+    b = train(recipe, out=tmp_path / "b", quiet=True)
+    for n in (7, 8):  # as if killed after step 6, mid-way through the GAN stage
+        (b / "checkpoints" / f"step_{n:08d}.pt").unlink()
+    state = torch.load(b / "checkpoints" / "step_00000006.pt", weights_only=True)
+    assert state["stage"] == 1 and "disc" in state and "disc_optim" in state
+    resumed = train(recipe, out=b, resume=True, quiet=True)
+    x = torch.load(straight / "checkpoints" / "step_00000008.pt", weights_only=True)
+    y = torch.load(resumed / "checkpoints" / "step_00000008.pt", weights_only=True)
+    for key in ("model", "ema", "disc"):
+        for name, t in x[key].items():
+            assert torch.equal(t, y[key][name]), f"{key}.{name} differs"
+    stages_logged = [r["stage"] for r in read_csv(straight / "train.csv")]
+    assert "psnr" in stages_logged and "gan" in stages_logged

@@ -116,12 +116,14 @@ class VGGFeatures(nn.Module):
             raise SrkitError(f"unknown VGG19 layer(s) {', '.join(unknown)}; use names like conv5_4 or relu5_4")
         self.layers = {n: LAYERS[n] for n in layers}
         mods, c_in = [], 3
-        for v in _CFG:
-            if v == "M":
-                mods.append(nn.MaxPool2d(2, 2))
-            else:
-                mods += [nn.Conv2d(c_in, v, 3, padding=1), nn.ReLU(inplace=False)]
-                c_in = v
+        with torch.random.fork_rng(devices=[]):  # random weights: the same every time, global RNG untouched
+            torch.manual_seed(0)
+            for v in _CFG:
+                if v == "M":
+                    mods.append(nn.MaxPool2d(2, 2))
+                else:
+                    mods += [nn.Conv2d(c_in, v, 3, padding=1), nn.ReLU(inplace=False)]
+                    c_in = v
         self.features = nn.Sequential(*mods[:max(self.layers.values()) + 1])
         if weights != "random":
             state = load_vgg19_state(weights, download)

@@ -188,8 +188,9 @@ class Run:
             if not gan["discriminator"]:
                 raise SrkitError(f"stage {stage['name']!r}: an adversarial loss needs gan.discriminator")
             if self.disc is None:
-                torch.manual_seed(self.recipe["train"]["seed"] + 1)
-                self.disc = create_model(gan["discriminator"], **gan["options"]).to(self.device).train()
+                with torch.random.fork_rng(devices=[]):  # same initial D on resume; global RNG untouched
+                    torch.manual_seed(self.recipe["train"]["seed"] + 1)
+                    self.disc = create_model(gan["discriminator"], **gan["options"]).to(self.device).train()
             groups = [{"params": list(self.disc.parameters()), "lr": gan["lr"], "base_lr": gan["lr"]}]
             self.disc_opt = torch.optim.Adam(groups, betas=tuple(gan["betas"]))
         amp = stage["train"]["amp"] and self.device.type == "cuda"
