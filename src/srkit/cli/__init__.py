@@ -17,6 +17,9 @@ from srkit.errors import SrkitError
 COMMANDS = {
     "bench": "bench",
     "models": "models",
+    "export": "export",
+    "train": "train",
+    "plot": "plot",
     "upscale": "upscale",
 }
 
