@@ -12,19 +12,19 @@ from srkit.infer.tiling import imresize_strips, tiles
 from srkit.infer.upscale import Upscaler
 from srkit.models.registry import describe, list_models
 
-#: models too slow for 1-thread CI at the default size get a smaller image
-_SMALL = {"rcan", "edsr", "esrgan", "rrdbnet", "drrn", "srdensenet", "red30", "drcn", "mdsr", "vdsr",
-          "srresnet", "srgan", "psnet", "lapsrn"}
+#: models too slow for 1-thread CI at the default size: a smaller image, fewer tilings
+_LIGHT = {"bicubic", "bilinear", "nearest", "lanczos", "espcn", "fsrcnn", "fsrcnn-s", "srcnn"}
 
 
 def _cases():
     for name in list_models():
         info = describe(name)
-        if info.upsampling == "none" and info.learned:
-            continue  # not an upscaler (e.g. a discriminator)
+        if info.discriminator:
+            continue
         scales = info.scales if not info.learned else (info.default_scale,)
         for s in scales:
-            yield pytest.param(name, s, id=f"{name}-x{s}")
+            marks = () if name in _LIGHT else (pytest.mark.slow,)
+            yield pytest.param(name, s, id=f"{name}-x{s}", marks=marks)
 
 
 @pytest.mark.parametrize("name,scale", list(_cases()))
@@ -33,14 +33,14 @@ def test_tiled_equals_untiled(name, scale):
     if not info.exact_tiling:
         pytest.skip(f"{name}: descriptor says tiling is not exact")
     torch.manual_seed(0)
-    up = Upscaler(name, scale, pretrained=False, tile=0, device="cpu")
+    up = Upscaler(name, scale, pretrained=False, tile=0, device="cpu", optimize=name in _LIGHT)
     rng = np.random.default_rng(1)
-    h, w = (13, 11) if name in _SMALL else (29, 23)  # odd sizes
+    h, w = (13, 11) if name not in _LIGHT else (29, 23)  # odd sizes
     rgb = rng.random((h, w, 3), dtype=np.float32)
     alpha = rng.random((h, w), dtype=np.float32)
     full, full_a = up.upscale_array(rgb, alpha)
     assert full.shape == (h * scale, w * scale, 3) and full_a.shape == (h * scale, w * scale)
-    for tile in (5, 8) if name in _SMALL else (5, 8, 17):
+    for tile in (5, 8) if name not in _LIGHT else (5, 8, 17):
         up.tile = tile
         tiled, tiled_a = up.upscale_array(rgb, alpha)
         np.testing.assert_allclose(tiled, full, atol=1e-5, rtol=0, err_msg=f"tile {tile}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -86,29 +87,41 @@ def _pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def _info_of(net: torch.nn.Module) -> ModelInfo | None:
+    """The descriptor of a module built by ``create_model``/``load_model`` (channels as built)."""
+    config = getattr(net, "srkit_config", None)
+    if not config:
+        return getattr(net, "info", None)
+    info = describe(config["architecture"])
+    return replace(info, in_channels=config["overrides"].get("channels", info.in_channels))
+
+
 def _load(model, scale, info: ModelInfo | None, pretrained: bool | None):
     """(nn.Module, ModelInfo, scale) from a registry name, a .safetensors path or a module."""
     if isinstance(model, torch.nn.Module):
-        info = info or getattr(model, "info", None)
+        info = info or _info_of(model)
         if not isinstance(info, ModelInfo):
             raise SrkitError("a model passed as a module needs info=describe(<its registry name>)")
-        return model, info, check_scale(info, scale if scale is not None else getattr(model, "scale", None))
+        if info.discriminator:
+            raise SrkitError(f"model {info.name!r} is a GAN discriminator, not an upscaler")
+        built = getattr(model, "srkit_config", {}).get("scale", getattr(model, "scale", None))
+        if scale is not None and built is not None and scale != built and not info.multi_scale:
+            raise SrkitError(f"model {info.name!r} was built for x{built}, not x{scale}")
+        return model, info, check_scale(info, scale if scale is not None else built)
     if str(model).endswith(".safetensors"):
-        import srkit
+        from srkit.models.weights import load_model
 
-        if not hasattr(srkit, "load_model") and "load_model" not in getattr(srkit, "_LAZY", {}):
-            raise SrkitError(f"{model}: loading .safetensors models needs srkit.load_model (not available)")
-        net = srkit.load_model(model)
-        return _load(net, scale, info or getattr(net, "info", None), pretrained)
+        return _load(load_model(model), scale, info, pretrained)
     info = describe(str(model))
     scale = check_scale(info, scale)
     use_weights = info.learned if pretrained is None else pretrained
-    try:
-        net = create_model(info.name, scale, pretrained=use_weights)
-    except ImportError:
-        raise SrkitError(f"model {info.name!r}: no shipped weights for x{scale} yet; "
-                         "pass a .safetensors file (or pretrained=False for random weights)") from None
-    return net, info, scale
+    if use_weights:
+        from srkit.models.weights import pretrained_available
+
+        if not pretrained_available(info.name, scale):
+            raise SrkitError(f"model {info.name!r}: no shipped weights for x{scale} yet; "
+                             "pass a .safetensors file (or pretrained=False for random weights)")
+    return _load(create_model(info.name, scale, pretrained=use_weights), scale, info, pretrained)
 
 
 def _available_memory(device: torch.device) -> int:
