@@ -371,3 +371,18 @@ def test_optimize_for_cpu_keeps_the_output():
         x = torch.rand(1, 1, 19, 26)
         with torch.inference_mode():
             torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)
+
+
+def test_safetensors_model_file(tmp_path, capsys):
+    torch.manual_seed(0)
+    net = create_model("espcn", 3, channels=3)
+    weights = srkit.save_weights(net, tmp_path / "mine.safetensors")
+    up = Upscaler(weights, device="cpu")
+    assert up.scale == 3 and up.info.in_channels == 3  # as built, not the registry default
+    src = write_image(tmp_path / "a.png", _rgb())
+    rc, err = _cli(capsys, src, "--model", weights)
+    assert rc == 0 and read_image(tmp_path / "a_x3.png").pixels.shape == (3 * H, 3 * W, 3)
+    with pytest.raises(SrkitError, match="built for x3"):
+        Upscaler(net, 2)
+    rc, err = _cli(capsys, src, "--model", tmp_path / "missing.safetensors")
+    assert rc == 2 and "missing.safetensors" in err
