@@ -13,7 +13,7 @@ from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
 from srkit.imaging.io import read_image, write_image
 from srkit.imaging.resize import imresize
 from srkit.infer.upscale import Upscaler, best_model
-from srkit.models.registry import ModelInfo, create_model, describe
+from srkit.models.registry import ModelInfo, create_model
 
 RNG = np.random.default_rng(0)
 H, W = 15, 21
@@ -140,22 +140,21 @@ def test_outscale_is_model_then_matlab_bicubic():
     assert srkit.upscale(rgb, "bicubic", 2, outscale=1.5).shape == (23, 32, 3)  # ceil(1.5 x)
 
 
-def test_best_model_falls_back_to_bicubic_without_weights():
-    name = best_model(2)
-    assert name in ("bicubic", "espcn", "fsrcnn", "srcnn")
-    if name == "bicubic":
-        assert Upscaler(scale=2).info.name == "bicubic"
+def test_best_model_prefers_shipped_weights(monkeypatch):
+    from srkit.models import weights
+
+    monkeypatch.setattr(weights, "pretrained_available", lambda name, scale: False)
+    assert best_model(2) == "bicubic" and Upscaler(scale=3).info.name == "bicubic"
+    monkeypatch.setattr(weights, "pretrained_available", lambda name, scale: name == "fsrcnn" and scale == 3)
+    assert best_model(3) == "fsrcnn" and best_model(2) == "bicubic"
 
 
-def test_learned_model_without_weights_is_a_clear_error():
-    learned = describe("espcn")
-    try:
-        create_model(learned.name, 2, pretrained=True)
-    except ImportError:
-        with pytest.raises(SrkitError, match="no shipped weights"):
-            Upscaler("espcn", 2)
-    except SrkitError:
-        pass
+def test_learned_model_without_weights_is_a_clear_error(monkeypatch):
+    from srkit.models import weights
+
+    monkeypatch.setattr(weights, "pretrained_available", lambda name, scale: False)
+    with pytest.raises(SrkitError, match="no shipped weights for x2"):
+        Upscaler("espcn", 2)
 
 
 # ---- files ----
