@@ -24,7 +24,8 @@ CHILD = """
 import sys, torch
 from srkit.infer.upscale import Upscaler, physical_cores
 torch.set_num_threads(physical_cores())
-up = Upscaler(sys.argv[1], int(sys.argv[2]), pretrained=False, tile=sys.argv[5] if sys.argv[5] == "auto" else int(sys.argv[5]))
+tile = sys.argv[5] if sys.argv[5] == "auto" else int(sys.argv[5])
+up = Upscaler(sys.argv[1], int(sys.argv[2]), pretrained=False, tile=tile)
 print("tile", up.tile_size(int(sys.argv[6]), int(sys.argv[6])), flush=True)
 up.upscale_file(sys.argv[3], sys.argv[4], overwrite=True)
 """

@@ -223,7 +223,8 @@ def format_for(path, fmt: str | None = None) -> str:
         return name
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
-        raise SrkitError(f"{path}: unknown image extension {ext or '(none)'!r}; use one of {', '.join(sorted(FORMATS))}")
+        raise SrkitError(f"{path}: unknown image extension {ext or '(none)'!r}; "
+                         f"use one of {', '.join(sorted(FORMATS))}")
     return FORMATS[ext]
 
 

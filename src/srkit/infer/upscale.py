@@ -212,7 +212,7 @@ class Upscaler:
             for hk in hooks:
                 hk.remove()
         sizes = [probe.numel()] + sizes + [out.numel()]
-        peak = max(a + b for a, b in zip(sizes, sizes[1:]))
+        peak = max(a + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
         return 3 * 4 * peak / (n * n)  # x3 for colour/alpha work and the allocator's slack
 
     # ---- arrays ----
