@@ -213,6 +213,12 @@ def test_16bit_into_8bit_format_says_so(tmp_path):
     assert out.suffix == ".jpg" and read_image(out).bit_depth == 8
 
 
+def test_cli_16bit_into_8bit_format_note(tmp_path, capsys):
+    src = write_image(tmp_path / "deep.png", _rgb(dtype=np.uint16), bit_depth=16)
+    rc, err = _cli(capsys, src, "--format", "webp")
+    assert rc == 0 and "srkit: note:" in err and "8-bit output" in err
+
+
 def test_api_refuses_overwrite_and_input(tmp_path):
     src = write_image(tmp_path / "a.png", _rgb())
     dst = srkit.upscale(src, "bicubic")

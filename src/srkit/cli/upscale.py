@@ -94,7 +94,7 @@ def run(args) -> int:
 
     from srkit.errors import SrkitError
     from srkit.imaging.io import FORMATS, format_for
-    from srkit.infer.upscale import Upscaler
+    from srkit.infer.upscale import PrecisionWarning, Upscaler
     from srkit.progress import Progress
 
     fmt = args.format
@@ -119,6 +119,9 @@ def run(args) -> int:
     inputs = {src.resolve() for src, _ in jobs}
     seen: set[Path] = set()
     with Progress(len(jobs), "upscale") as bar:
+        def say(line: str) -> None:  # a message line, clearing the progress line first
+            print(("\r\033[K" if bar.enabled else "") + line, file=sys.stderr)
+
         for src, dst in jobs:
             reason = None
             if dst.resolve() in inputs:
@@ -126,13 +129,13 @@ def run(args) -> int:
             elif dst.resolve() in seen:
                 reason = f"{dst}: two inputs map to this output; rename one or use --format"
             if reason:
-                print(f"srkit: error: {reason}", file=sys.stderr)
+                say(f"srkit: error: {reason}")
                 failed += 1
                 bar.update(1)
                 continue
             seen.add(dst.resolve())
             if dst.exists() and not args.overwrite:
-                print(f"srkit: skipped {src}: {dst} exists (use --overwrite)", file=sys.stderr)
+                say(f"srkit: skipped {src}: {dst} exists (use --overwrite)")
                 skipped += 1
                 bar.update(1)
                 continue
@@ -143,14 +146,14 @@ def run(args) -> int:
                     up.upscale_file(src, dst, outscale=args.outscale, overwrite=args.overwrite, fmt=fmt,
                                     progress=lambda k, n: bar.update(0, note=f"{src.name} tile {k}/{n}"))
                 for note in notes:
-                    print(f"srkit: note: {note.message}", file=sys.stderr)
+                    if issubclass(note.category, PrecisionWarning):
+                        say(f"srkit: note: {note.message}")
                 done += 1
             except SrkitError as exc:
-                print(f"srkit: error: {exc}", file=sys.stderr)
+                say(f"srkit: error: {exc}")
                 failed += 1
             except (RuntimeError, MemoryError, OSError) as exc:  # e.g. out of memory: go on with the rest
-                print(f"srkit: error: {src}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                      file=sys.stderr)
+                say(f"srkit: error: {src}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
                 failed += 1
             bar.update(1)
     print(f"upscale: {done} done, {skipped} skipped, {failed} failed", file=sys.stderr)

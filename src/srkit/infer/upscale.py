@@ -44,6 +44,10 @@ CPU_TILE_BYTES = 16 << 20
 MIN_TILE_PER_PAD = 6
 
 
+class PrecisionWarning(UserWarning):
+    """The output format holds fewer bits than the input had."""
+
+
 def best_model(scale: int = 2) -> str:
     """The best model srkit ships weights for at ``scale``; ``bicubic`` until weights ship."""
     try:
@@ -334,7 +338,7 @@ class Upscaler:
         channels = pic.pixels.shape[-1] + (pic.alpha is not None)
         if depth > max_bit_depth(name, channels):
             warnings.warn(f"{dst}: {name} stores 8 bits per channel; writing 8-bit output "
-                          f"from the {pic.bit_depth}-bit input {src.name}", stacklevel=2)
+                          f"from the {pic.bit_depth}-bit input {src.name}", PrecisionWarning, stacklevel=2)
             depth = 8
         out, alpha = self.upscale_array(pic.pixels, pic.alpha, outscale=outscale, progress=progress)
         pic.pixels = pic.alpha = None  # free the input before encoding
