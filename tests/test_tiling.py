@@ -86,3 +86,21 @@ def test_auto_tile_is_bounded_and_whole_for_small_images():
     assert up.tile_size(40, 30) == 0
     side = up.tile_size(100_000, 100_000)
     assert max(32, 6 * up.pad) <= side <= 1024
+
+
+def test_tiles_side_by_side_on_several_threads_give_the_same_output():
+    rng = np.random.default_rng(4)
+    rgb = rng.integers(0, 256, (37, 29, 3), dtype=np.uint8)
+    up = Upscaler("fsrcnn", 2, pretrained=False, tile=0, device="cpu")
+    full, _ = up.upscale_array(rgb)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        up.tile = 9
+        done = []
+        tiled, _ = up.upscale_array(rgb, progress=lambda k, n: done.append((k, n)))
+        assert torch.get_num_threads() == 2  # restored after the run
+    finally:
+        torch.set_num_threads(before)
+    assert done[-1] == (20, 20) and len(done) == 20
+    assert np.abs(tiled.astype(int) - full).max() <= 1  # float noise may flip a rounding
