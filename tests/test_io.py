@@ -294,6 +294,15 @@ def test_bad_files_raise_naming_file_and_reason(tmp_path, case):
     assert msg.startswith(str(path)) and "\n" not in msg
 
 
+def test_interlaced_png16_refused_clearly(tmp_path):
+    data = bytearray(_png16_bytes())
+    data[28] = 1  # IHDR interlace method: Adam7
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    (tmp_path / "i.png").write_bytes(bytes(data))
+    with pytest.raises(SrkitError, match=r"i\.png: interlaced 16-bit colour PNG"):
+        read_image(tmp_path / "i.png")
+
+
 def test_missing_and_folder(tmp_path):
     with pytest.raises(SrkitError, match="no such file"):
         read_image(tmp_path / "nope.png")
