@@ -342,6 +342,12 @@ def test_cli_ctrl_c_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
     assert _listing(tmp_path) == ["a.png"]
 
 
+def test_cli_gif_input_gives_png(tmp_path, capsys):
+    Image.fromarray(_rgb()).convert("P").save(tmp_path / "anim.gif")
+    rc, err = _cli(capsys, tmp_path / "anim.gif")
+    assert rc == 0 and read_image(tmp_path / "anim_x2.png").pixels.shape == (2 * H, 2 * W, 3)
+
+
 def test_cli_bad_options(tmp_path, capsys):
     src = write_image(tmp_path / "a.png", _rgb())
     assert _cli(capsys, src, "--tile", "big")[0] == 2

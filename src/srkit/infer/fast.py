@@ -22,7 +22,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 #: multiply-adds (about params x pixels) one timing run may cost
 TIMING_MACS = 5e8
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,8 +30,17 @@ import torch
 
 from srkit.errors import SrkitError
 from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
-from srkit.imaging.io import (_ALPHA_FORMATS, MAX_PIXELS, _to_planes, format_for, max_bit_depth,
-                              read_image, to_pil, write_image)
+from srkit.imaging.io import (
+    _ALPHA_FORMATS,
+    FORMATS,
+    MAX_PIXELS,
+    _to_planes,
+    format_for,
+    max_bit_depth,
+    read_image,
+    to_pil,
+    write_image,
+)
 from srkit.imaging.resize import imresize, output_size
 from srkit.infer.fast import optimize_for_cpu
 from srkit.infer.tiling import core_slice, count_tiles, imresize_strips, tiles
@@ -337,9 +346,10 @@ class Upscaler:
 
     # ---- files ----
     def output_path(self, src, fmt: str | None = None, outscale: float | None = None, folder=None) -> Path:
-        """``<stem>_x<scale><ext>`` in ``folder`` (default: beside ``src``)."""
+        """``<stem>_x<scale><ext>`` in ``folder`` (default: beside ``src``); ``.png`` for inputs
+        srkit cannot write (e.g. GIF)."""
         src = Path(src)
-        ext = "." + fmt.lower().lstrip(".") if fmt else src.suffix
+        ext = "." + fmt.lower().lstrip(".") if fmt else src.suffix if src.suffix.lower() in FORMATS else ".png"
         label = f"{outscale if outscale is not None else self.scale:g}"
         return Path(folder if folder is not None else src.parent) / f"{src.stem}_x{label}{ext}"
 
