@@ -148,7 +148,7 @@ def test_missing_data_folder_is_one_clear_error(tmp_path):
 # -- the loop -----------------------------------------------------------------
 
 def test_training_learns_checkpoints_logs_and_exports(tmp_path):
-    from safetensors import safe_open
+    from srkit.models.weights import read_metadata
 
     from srkit.train import checkpoint as ckpt
     from srkit.train.trainer import train
@@ -164,9 +164,8 @@ def test_training_learns_checkpoints_logs_and_exports(tmp_path):
     assert steps == [30, 40]  # keep = 2
     state = torch.load(run / "checkpoints" / "best.pt", weights_only=True)
     assert state["best_psnr"] == pytest.approx(max(float(r["psnr"]) for r in val), abs=1e-4)
-    with safe_open(run / "final.safetensors", "pt") as f:
-        meta = f.metadata()
-    assert meta["steps"] == "40" and meta["model"] == "tiny-sr"
+    meta = read_metadata(run / "final.safetensors")
+    assert meta["steps"] == 40 and meta["model"] == "tiny-sr" and meta["architecture"] == "tiny-sr"
     with pytest.raises(SrkitError, match="--resume"):
         train(tiny_recipe(tmp_path), out=run, quiet=True)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 FORMAT = "srkit-weights/1"
@@ -27,7 +28,7 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
     The architecture comes from ``model.srkit_config`` (set by ``create_model``);
     ``meta`` values may be any JSON-serialisable data and are stored as JSON text.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     config = getattr(model, "srkit_config", None)
     if config is None:
@@ -49,9 +50,8 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=header)
-    tmp.replace(path)
+    with atomic_open(path) as f:
+        f.write(save(tensors, metadata=header))
     return path
 
 

@@ -24,6 +24,7 @@ from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
 from srkit.models.registry import create_model, describe
+from srkit.models.weights import save_weights
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
@@ -415,24 +416,11 @@ def _export(run: Run, stage: dict) -> Path:
     """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata."""
     model = run.eval_model()
     meta = {
-        "recipe": run.recipe["name"], "model": run.info.name, "scales": ",".join(map(str, run.scales)),
-        "channels": str(run.channels), "data": ",".join(run.recipe["data"]["train"]),
-        "degradation": run.recipe["data"]["degradation"], "steps": str(run.step),
-        "wall_s": f"{run.wall:.0f}", "ema": str(run.ema is not None),
-        "best_val_psnr": f"{run.best:.4f}", "val_set": run.recipe["validate"]["set"],
+        "recipe": run.recipe["name"], "model": run.info.name, "scales": list(run.scales),
+        "data": list(run.recipe["data"]["train"]), "degradation": run.recipe["data"]["degradation"],
+        "steps": run.step, "wall_s": round(run.wall), "ema": run.ema is not None,
+        "best_val_psnr": round(run.best, 4), "val_set": run.recipe["validate"]["set"],
     }
     path = run.out / "final.safetensors"
-    try:
-        from srkit.models.weights import save_weights
-    except ImportError:
-        save_weights = None
-    if save_weights is not None:
-        save_weights(model, path, meta)
-    else:
-        from safetensors.torch import save_file
-
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        tmp = path.with_suffix(".part")
-        save_file(state, str(tmp), metadata=meta)
-        tmp.replace(path)
+    save_weights(model, path, meta)
     return path
