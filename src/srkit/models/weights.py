@@ -84,17 +84,8 @@ def load_model(path, architecture: str | None = None, scale: int | None = None, 
     from srkit.models.registry import create_model
 
     path = _existing(path)
-    if path.suffix in (".pth", ".pt"):
-        meta = {}
-        state = _torch_state_dict(path)
-    else:
-        from safetensors.torch import load_file
-
-        meta = read_metadata(path) if architecture is None else {}
-        try:
-            state = load_file(str(path))
-        except Exception as exc:
-            raise SrkitError(f"{path}: not a readable safetensors file ({exc})") from None
+    meta = read_metadata(path) if architecture is None and path.suffix not in (".pth", ".pt") else {}
+    state = read_tensors(path)
     if meta:
         architecture, scale = meta["architecture"], meta["scale"]
         overrides = {**meta["overrides"], **overrides}
@@ -104,6 +95,34 @@ def load_model(path, architecture: str | None = None, scale: int | None = None, 
     _load_state(model, state, path)
     model.srkit_meta = meta
     return model.to(device).eval()
+
+
+def read_tensors(path) -> dict:
+    """The tensors of a safetensors or (``weights_only``) ``.pth``/``.pt`` file, by name."""
+    path = _existing(path)
+    if path.suffix in (".pth", ".pt"):
+        return _torch_state_dict(path)
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:
+        raise SrkitError(f"{path}: not a readable safetensors file ({exc})") from None
+
+
+def init_from(model, path) -> list[str]:
+    """Copy into ``model`` every tensor of ``path`` whose name and shape match (fine-tuning).
+
+    Returns the names of the model's tensors left as they were, e.g. ESPCN's
+    last layer when a x3 model starts from x2 weights (Dong et al. 2016 fine-tune
+    FSRCNN across scales this way). Nothing matching at all is an error.
+    """
+    own = model.state_dict()
+    fitting = {k: v for k, v in read_tensors(path).items() if k in own and own[k].shape == v.shape}
+    if not fitting:
+        raise SrkitError(f"{path}: no tensor fits {type(model).__name__}; nothing to initialise from")
+    model.load_state_dict(fitting, strict=False)
+    return sorted(set(own) - set(fitting))
 
 
 def pretrained_path(name: str, scale: int) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
 from srkit.models.registry import create_model, describe
-from srkit.models.weights import save_weights
+from srkit.models.weights import init_from, save_weights
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
@@ -139,8 +140,13 @@ class Run:
         self.channels = m["channels"] or self.info.in_channels
         self.scales = [int(s) for s in (m["scales"] or [m["scale"]])]
         torch.manual_seed(recipe["train"]["seed"])
-        self.model = create_model(m["name"], scale=self.scales[0], **m["options"]).to(device)
-        self.model.train()
+        self.model = create_model(m["name"], scale=self.scales[0], **m["options"])
+        if m["init"]:
+            fresh = init_from(self.model, m["init"])
+            if ctx.main and not quiet:
+                print(f"initialised from {m['init']}; left as initialised: {', '.join(fresh) or 'nothing'}",
+                      file=sys.stderr)
+        self.model.to(device).train()
         self.multi_scale = len(self.scales) > 1
         self.ddp = (nn.parallel.DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
                     if ctx.world > 1 else self.model)
