@@ -20,6 +20,7 @@ COMMANDS = {
     "export": "export",
     "train": "train",
     "plot": "plot",
+    "upscale": "upscale",
 }
 
 
