@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from srkit.errors import SrkitError
 from srkit.models import create_model, describe, list_models
@@ -53,6 +55,21 @@ def test_output_is_exactly_scale_times_input(name):
             sr = model(lr)
         assert sr.shape == (1, info.in_channels, 17 * scale, 23 * scale), (name, scale)
         assert torch.isfinite(sr).all()
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_any_size_including_one_pixel_maps_exactly(name):
+    info = describe(name)
+    models = {s: build(name, s, **SMALL.get(name, {})).eval() for s in info.scales}
+
+    @settings(max_examples=8, deadline=None)
+    @given(h=st.integers(1, 13), w=st.integers(1, 13), scale=st.sampled_from(info.scales))
+    def check(h, w, scale):
+        with torch.no_grad():
+            sr = models[scale](torch.rand(1, info.in_channels, h, w))
+        assert sr.shape[-2:] == (h * scale, w * scale)
+
+    check()
 
 
 @pytest.mark.parametrize("name", LEARNED)
