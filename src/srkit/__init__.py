@@ -26,6 +26,7 @@ _LAZY = {
     "load_model": "srkit.models.weights",
     "export_onnx": "srkit.export",
     "benchmark": "srkit.bench",
+    "train": "srkit.train",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

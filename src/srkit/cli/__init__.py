@@ -18,6 +18,8 @@ COMMANDS = {
     "bench": "bench",
     "models": "models",
     "export": "export",
+    "train": "train",
+    "plot": "plot",
 }
 
 
