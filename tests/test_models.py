@@ -212,6 +212,7 @@ def test_mdsr_and_vdsr_pick_the_scale_per_call():
         build("mdsr", 4, scales=(2, 3))
     assert build("vdsr", 2, **SMALL["vdsr"])(torch.rand(1, 1, 7, 5), scale=3).shape == (1, 1, 21, 15)
     assert describe("mdsr").multi_scale and describe("vdsr").multi_scale
+    assert mdsr.multi_scale and not build("espcn", 2).multi_scale  # what the trainer checks
 
 
 @pytest.mark.parametrize("name,patch", [("srgan-d", 96), ("esrgan-d", 128)])

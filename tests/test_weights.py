@@ -77,8 +77,10 @@ def test_bad_files_are_one_line_errors(tmp_path):
         srkit.load_model(small, n_feats=(8, 8))
     with pytest.raises(SrkitError, match="not built with srkit.create_model"):
         srkit.save_weights(torch.nn.Conv2d(1, 1, 1), tmp_path / "x.safetensors")
-    with pytest.raises(SrkitError, match="reserved"):
+    with pytest.raises(SrkitError, match="'scale' disagrees with the model"):
         srkit.save_weights(create_model("espcn", 2), tmp_path / "y.safetensors", {"scale": 3})
+    agreed = srkit.save_weights(create_model("espcn", 2), tmp_path / "z.safetensors", {"channels": "1", "scale": 2})
+    assert read_metadata(agreed)["channels"] == 1
 
 
 def test_no_shipped_weights_is_a_clear_error():

@@ -33,15 +33,16 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
     if config is None:
         raise SrkitError("save_weights: the model was not built with srkit.create_model, "
                          "so its architecture is unknown")
-    meta = dict(meta or {})
-    clash = sorted(set(meta) & set(_RESERVED))
-    if clash:
-        raise SrkitError(f"save_weights: meta keys {', '.join(clash)} are reserved for the architecture")
     from srkit.models.registry import describe
 
     header = {"format": FORMAT, "architecture": config["architecture"], "scale": str(config["scale"]),
               "overrides": json.dumps(config["overrides"], sort_keys=True),
               "channels": str(config["overrides"].get("channels", describe(config["architecture"]).in_channels))}
+    meta = dict(meta or {})
+    for key in sorted(set(meta) & set(_RESERVED)):  # allowed when it agrees with the model
+        if str(meta.pop(key)) != header[key]:
+            raise SrkitError(f"save_weights: meta {key!r} disagrees with the model ({header[key]}); "
+                             "that key is recorded from the architecture")
     try:
         header.update({key: json.dumps(value) for key, value in meta.items()})
     except TypeError as exc:
