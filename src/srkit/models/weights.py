@@ -18,14 +18,16 @@ from srkit.errors import SrkitError
 
 FORMAT = "srkit-weights/1"
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-_RESERVED = ("format", "architecture", "scale", "overrides", "channels")
+_RESERVED = ("format", "architecture", "scale", "overrides", "channels", "srkit_meta")
 
 
 def save_weights(model, path, meta: dict | None = None) -> Path:
     """Write ``model``'s tensors and metadata to the safetensors file ``path``.
 
-    The architecture comes from ``model.srkit_config`` (set by ``create_model``);
-    ``meta`` values may be any JSON-serialisable data and are stored as JSON text.
+    The architecture comes from ``model.srkit_config`` (set by ``create_model``).
+    ``meta`` values may be any JSON-serialisable data: each is a header entry of
+    its own (strings as they are, others as JSON text), and ``srkit_meta`` holds
+    them all as one JSON object so they read back with their types.
     """
     from safetensors.torch import save_file
 
@@ -43,8 +45,9 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
         if str(meta.pop(key)) != header[key]:
             raise SrkitError(f"save_weights: meta {key!r} disagrees with the model ({header[key]}); "
                              "that key is recorded from the architecture")
-    try:
-        header.update({key: json.dumps(value) for key, value in meta.items()})
+    try:  # each entry readable on its own (strings as they are), plus all of it with exact types
+        header.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in meta.items()})
+        header["srkit_meta"] = json.dumps(meta)
     except TypeError as exc:
         raise SrkitError(f"save_weights: meta is not JSON-serialisable ({exc})") from None
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -71,7 +74,7 @@ def read_metadata(path) -> dict:
                          "pass architecture= and scale= to load plain weights")
     out = {"architecture": raw["architecture"], "scale": int(raw["scale"]), "channels": int(raw["channels"]),
            "overrides": json.loads(raw["overrides"])}
-    out.update({k: json.loads(v) for k, v in raw.items() if k not in _RESERVED})
+    out.update(json.loads(raw.get("srkit_meta", "{}")))
     return out
 
 
