@@ -19,14 +19,16 @@ from srkit.errors import SrkitError
 
 FORMAT = "srkit-weights/1"
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-_RESERVED = ("format", "architecture", "scale", "overrides", "channels")
+_RESERVED = ("format", "architecture", "scale", "overrides", "channels", "srkit_meta")
 
 
 def save_weights(model, path, meta: dict | None = None) -> Path:
     """Write ``model``'s tensors and metadata to the safetensors file ``path``.
 
-    The architecture comes from ``model.srkit_config`` (set by ``create_model``);
-    ``meta`` values may be any JSON-serialisable data and are stored as JSON text.
+    The architecture comes from ``model.srkit_config`` (set by ``create_model``).
+    ``meta`` values may be any JSON-serialisable data: each is a header entry of
+    its own (strings as they are, others as JSON text), and ``srkit_meta`` holds
+    them all as one JSON object so they read back with their types.
     """
     from safetensors.torch import save
 
@@ -34,17 +36,19 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
     if config is None:
         raise SrkitError("save_weights: the model was not built with srkit.create_model, "
                          "so its architecture is unknown")
-    meta = dict(meta or {})
-    clash = sorted(set(meta) & set(_RESERVED))
-    if clash:
-        raise SrkitError(f"save_weights: meta keys {', '.join(clash)} are reserved for the architecture")
     from srkit.models.registry import describe
 
     header = {"format": FORMAT, "architecture": config["architecture"], "scale": str(config["scale"]),
               "overrides": json.dumps(config["overrides"], sort_keys=True),
               "channels": str(config["overrides"].get("channels", describe(config["architecture"]).in_channels))}
-    try:
-        header.update({key: json.dumps(value) for key, value in meta.items()})
+    meta = dict(meta or {})
+    for key in sorted(set(meta) & set(_RESERVED)):  # allowed when it agrees with the model
+        if str(meta.pop(key)) != header[key]:
+            raise SrkitError(f"save_weights: meta {key!r} disagrees with the model ({header[key]}); "
+                             "that key is recorded from the architecture")
+    try:  # each entry readable on its own (strings as they are), plus all of it with exact types
+        header.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in meta.items()})
+        header["srkit_meta"] = json.dumps(meta)
     except TypeError as exc:
         raise SrkitError(f"save_weights: meta is not JSON-serialisable ({exc})") from None
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -70,7 +74,7 @@ def read_metadata(path) -> dict:
                          "pass architecture= and scale= to load plain weights")
     out = {"architecture": raw["architecture"], "scale": int(raw["scale"]), "channels": int(raw["channels"]),
            "overrides": json.loads(raw["overrides"])}
-    out.update({k: json.loads(v) for k, v in raw.items() if k not in _RESERVED})
+    out.update(json.loads(raw.get("srkit_meta", "{}")))
     return out
 
 
