@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from srkit.errors import SrkitError
 from srkit.models import create_model, describe, list_models
+from zoo import zoo_models
 
 # Reduced width/depth for the training-step tests only (param counts use defaults).
 SMALL: dict[str, dict] = {
@@ -29,7 +30,7 @@ SMALL: dict[str, dict] = {
 }
 
 # the zoo's own models (other test files register toy models in the same registry)
-ZOO = [n for n in list_models() if describe(n).builder.__module__.startswith("srkit.models.")]
+ZOO = zoo_models()
 LEARNED = [n for n in ZOO if describe(n).learned and describe(n).upsampling != "none"]
 
 
