@@ -10,14 +10,15 @@ from hypothesis import strategies as st
 from srkit.imaging.resize import imresize
 from srkit.infer.tiling import imresize_strips, tiles
 from srkit.infer.upscale import Upscaler
-from srkit.models.registry import describe, list_models
+from srkit.models.registry import describe
+from zoo import zoo_models
 
 #: models too slow for 1-thread CI at the default size: a smaller image, fewer tilings
 _LIGHT = {"bicubic", "bilinear", "nearest", "lanczos", "espcn", "fsrcnn", "fsrcnn-s", "srcnn"}
 
 
 def _cases():
-    for name in list_models():
+    for name in zoo_models():
         info = describe(name)
         if info.discriminator:
             continue

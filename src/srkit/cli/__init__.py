@@ -15,6 +15,8 @@ from srkit.errors import SrkitError
 
 #: subcommand name -> module (in srkit.cli)
 COMMANDS = {
+    "demo": "demo",
+    "compare": "compare",
     "bench": "bench",
     "models": "models",
     "export": "export",

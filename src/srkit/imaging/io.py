@@ -292,7 +292,7 @@ def write_image(path, pixels, alpha=None, *, bit_depth: int = 8, fmt: str | None
     p = Path(path)
     name = format_for(p, fmt)
     if p.exists() and not overwrite:
-        raise SrkitError(f"{p}: already exists (pass overwrite to replace it)")
+        raise SrkitError(f"{p}: already exists (pass --overwrite, or overwrite=True, to replace it)")
     if alpha is not None and name not in _ALPHA_FORMATS:
         raise SrkitError(f"{p}: {name} cannot store an alpha channel; use PNG, TIFF or WebP")
     if bit_depth not in (8, 16):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
 from srkit.models.registry import create_model, describe
+from srkit.models.weights import init_from, save_weights
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
@@ -138,8 +140,13 @@ class Run:
         self.channels = m["channels"] or self.info.in_channels
         self.scales = [int(s) for s in (m["scales"] or [m["scale"]])]
         torch.manual_seed(recipe["train"]["seed"])
-        self.model = create_model(m["name"], scale=self.scales[0], **m["options"]).to(device)
-        self.model.train()
+        self.model = create_model(m["name"], scale=self.scales[0], **m["options"])
+        if m["init"]:
+            fresh = init_from(self.model, m["init"])
+            if ctx.main and not quiet:
+                print(f"initialised from {m['init']}; left as initialised: {', '.join(fresh) or 'nothing'}",
+                      file=sys.stderr)
+        self.model.to(device).train()
         self.multi_scale = len(self.scales) > 1
         self.ddp = (nn.parallel.DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
                     if ctx.world > 1 else self.model)
@@ -415,24 +422,11 @@ def _export(run: Run, stage: dict) -> Path:
     """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata."""
     model = run.eval_model()
     meta = {
-        "recipe": run.recipe["name"], "model": run.info.name, "scales": ",".join(map(str, run.scales)),
-        "channels": str(run.channels), "data": ",".join(run.recipe["data"]["train"]),
-        "degradation": run.recipe["data"]["degradation"], "steps": str(run.step),
-        "wall_s": f"{run.wall:.0f}", "ema": str(run.ema is not None),
-        "best_val_psnr": f"{run.best:.4f}", "val_set": run.recipe["validate"]["set"],
+        "recipe": run.recipe["name"], "model": run.info.name, "scales": list(run.scales),
+        "data": list(run.recipe["data"]["train"]), "degradation": run.recipe["data"]["degradation"],
+        "steps": run.step, "wall_s": round(run.wall), "ema": run.ema is not None,
+        "best_val_psnr": round(run.best, 4), "val_set": run.recipe["validate"]["set"],
     }
     path = run.out / "final.safetensors"
-    try:
-        from srkit.models.weights import save_weights
-    except ImportError:
-        save_weights = None
-    if save_weights is not None:
-        save_weights(model, path, meta)
-    else:
-        from safetensors.torch import save_file
-
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        tmp = path.with_suffix(".part")
-        save_file(state, str(tmp), metadata=meta)
-        tmp.replace(path)
+    save_weights(model, path, meta)
     return path
