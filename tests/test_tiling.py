@@ -6,12 +6,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from zoo import zoo_models
 
 from srkit.imaging.resize import imresize
 from srkit.infer.tiling import imresize_strips, tiles
 from srkit.infer.upscale import Upscaler
 from srkit.models.registry import describe
-from zoo import zoo_models
 
 #: models too slow for 1-thread CI at the default size: a smaller image, fewer tilings
 _LIGHT = {"bicubic", "bilinear", "nearest", "lanczos", "espcn", "fsrcnn", "fsrcnn-s", "srcnn"}
