@@ -86,7 +86,7 @@ def test_auto_tile_is_bounded_and_whole_for_small_images():
     up = Upscaler("espcn", 2, pretrained=False, tile="auto", device="cpu")
     assert up.tile_size(40, 30) == 0
     side = up.tile_size(100_000, 100_000)
-    assert max(32, 6 * up.pad) <= side <= 1024
+    assert max(32, 12 * up.pad) <= side <= 1024
 
 
 def test_tiles_side_by_side_on_several_threads_give_the_same_output():
