@@ -55,7 +55,7 @@ def _max_pixels(value):
     return int(value)
 
 
-def collect(inputs, output, fmt, label_path) -> tuple[list[tuple[Path, Path]], list[str]]:
+def collect(inputs, output, label_path) -> tuple[list[tuple[Path, Path]], list[str]]:
     """(source, destination) pairs for every input, plus one error line per missing input.
 
     ``label_path(src, folder)`` names the output of ``src`` inside ``folder``.
@@ -108,7 +108,7 @@ def run(args) -> int:
     def label_path(src, folder):
         return up.output_path(src, fmt, args.outscale, folder)
 
-    jobs, errors = collect(args.inputs, None if single_file else out, fmt, label_path)
+    jobs, errors = collect(args.inputs, None if single_file else out, label_path)
     if single_file:
         if len(jobs) != 1:
             raise SrkitError(f"{out}: -o names one file but there are {len(jobs)} inputs; give a folder")
