@@ -250,3 +250,43 @@ def test_two_stage_gan_recipe_resumes_exactly_mid_gan_stage(tmp_path):
             assert torch.equal(t, y[key][name]), f"{key}.{name} differs"
     stages_logged = [r["stage"] for r in read_csv(straight / "train.csv")]
     assert "psnr" in stages_logged and "gan" in stages_logged
+
+
+def test_schedules_and_per_layer_learning_rates():
+    from srkit.models.registry import create_model
+    from srkit.train.recipe import load_recipe
+    from srkit.train.schedule import lr_factor
+    from srkit.train.trainer import build_optimizer, param_groups
+
+    cfg = {"kind": "step", "step": 10, "gamma": 0.5, "milestones": [], "final_lr": 0.0}
+    assert [lr_factor(cfg, 1.0, s, 100) for s in (0, 9, 10, 25)] == [1.0, 1.0, 0.5, 0.25]
+    cfg.update(kind="multistep", milestones=[5, 8], gamma=0.1)
+    assert lr_factor(cfg, 1.0, 4, 100) == 1.0 and lr_factor(cfg, 1.0, 8, 100) == pytest.approx(0.01)
+    cfg.update(kind="cosine", final_lr=0.1)
+    assert lr_factor(cfg, 1.0, 0, 10) == 1.0 and lr_factor(cfg, 1.0, 10, 10) == pytest.approx(0.1)
+    cfg.update(kind="exponential", final_lr=1e-4)
+    assert lr_factor(cfg, 1e-2, 5, 10) == pytest.approx(0.1)
+    recipe = load_recipe(SRC.parent / "recipes" / "srcnn_x3.toml")
+    model = create_model("srcnn", scale=3)
+    opt = build_optimizer(param_groups(model, recipe["optim"]), recipe["optim"])
+    lrs = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    assert lrs[id(model.body[4].weight)] == 1e-5 and lrs[id(model.body[0].weight)] == 1e-4
+    assert opt.defaults["momentum"] == 0.9
+    with pytest.raises(SrkitError, match="match no parameter"):
+        param_groups(model, dict(recipe["optim"], param_lr={"head.*": 1e-3}))
+
+
+def test_adjustable_clipping_bounds_gradients_by_theta_over_lr(tmp_path):
+    from srkit.train.trainer import Run, pick_device
+    from srkit.train.distributed import Context
+    from srkit.train.recipe import load_recipe, stages
+
+    recipe = load_recipe(tiny_recipe(tmp_path, train__clip_adjustable=1e-4, optim__lr=0.1), ["optim.name=\"sgd\"", "optim.momentum=0.0"])
+    run = Run(recipe, tmp_path / "run", pick_device("cpu"), Context(), quiet=True)
+    stage = stages(recipe)[0]
+    run.build_stage(stage)
+    before = [p.detach().clone() for p in run.model.parameters()]
+    lr, hr = torch.rand(2, 1, 8, 8), torch.rand(2, 1, 16, 16) * 10
+    run.train_step(stage, lr, hr, 2)
+    for p, b in zip(run.model.parameters(), before):
+        assert (p.detach() - b).abs().max() <= 1e-4 + 1e-6  # lr * theta/lr = theta

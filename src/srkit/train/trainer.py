@@ -32,6 +32,7 @@ from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
 from srkit.train.validate import evaluate, sr_output
 
+
 def pick_device(name: str) -> torch.device:
     """``auto`` (CUDA when available, else CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
     if name == "auto":
