@@ -22,6 +22,9 @@ _LAZY = {
     "list_models": "srkit.models.registry",
     "describe": "srkit.models.registry",
     "register": "srkit.models.registry",
+    "save_weights": "srkit.models.weights",
+    "load_model": "srkit.models.weights",
+    "export_onnx": "srkit.export",
     "benchmark": "srkit.bench",
     "train": "srkit.train",
 }

@@ -17,6 +17,7 @@ from srkit.errors import SrkitError
 COMMANDS = {
     "bench": "bench",
     "models": "models",
+    "export": "export",
     "train": "train",
     "plot": "plot",
 }

@@ -20,6 +20,8 @@ def run(args) -> int:
             "name": info.name, "paper": info.paper, "scales": list(info.scales),
             "in_channels": info.in_channels, "upsampling": info.upsampling,
             "multi_scale": info.multi_scale, "receptive_field": info.receptive_field,
+            "exact_tiling": info.exact_tiling, "learned": info.learned,
+            "discriminator": info.discriminator, "aliases": list(info.aliases), "note": info.note,
             "params": _params(info),
         })
     if args.json:
@@ -27,9 +29,13 @@ def run(args) -> int:
         return 0
     print(f"{'name':16} {'scales':10} {'ch':>2} {'input':5} {'params':>12}  paper")
     for r in rows:
-        params = "/".join(f"{v:,}" for v in dict.fromkeys(r["params"].values()))
+        counts = r["params"]
+        params = (f"{next(iter(counts.values())):,}" if len(set(counts.values())) == 1
+                  else " ".join(f"x{s}:{v:,}" for s, v in counts.items()))
+        space = "disc" if r["discriminator"] else r["upsampling"]
+        aka = f" (alias {', '.join(r['aliases'])})" if r["aliases"] else ""
         print(f"{r['name']:16} {','.join(map(str, r['scales'])):10} {r['in_channels']:>2} "
-              f"{r['upsampling']:5} {params:>12}  {r['paper']}")
+              f"{space:5} {params:>12}  {r['paper']}{aka}")
     return 0
 
 

@@ -4,9 +4,10 @@
 dataset mean (EDSR/RCAN style, fixed buffers, not parameters, so parameter
 counts match the papers'); ``ResBlock`` is conv-act-conv with an identity skip
 and optional BatchNorm and residual scaling; ``Upsampler`` is a stack of
-conv + PixelShuffle stages (Shi et al. 2016). ``pre_rf`` / ``post_rf`` turn a
-network's radius into the LR-pixel context the registry's ``receptive_field``
-promises.
+conv + PixelShuffle stages (Shi et al. 2016); ``PreUpsampled`` is the base of
+the models that work on a bicubic-upsampled input; ``VGGStyleDiscriminator``
+is the SRGAN/ESRGAN critic. ``pre_rf`` turns a pre-upsampling network's HR
+radius into the LR-pixel context the registry's ``receptive_field`` promises.
 """
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ import torch
 from torch import nn
 
 from srkit.errors import SrkitError
+from srkit.imaging.resize import imresize
 
 #: DIV2K RGB mean used by EDSR, MDSR and RCAN (inputs in [0, 1]).
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 
 
-def conv(in_ch: int, out_ch: int, kernel_size: int, bias: bool = True, stride: int = 1) -> nn.Conv2d:
-    """``kernel_size`` convolution padded so stride 1 keeps the spatial size."""
-    return nn.Conv2d(in_ch, out_ch, kernel_size, stride=stride, padding=kernel_size // 2, bias=bias)
+def conv(in_ch: int, out_ch: int, kernel_size: int) -> nn.Conv2d:
+    """``kernel_size`` convolution (with bias) padded to keep the spatial size."""
+    return nn.Conv2d(in_ch, out_ch, kernel_size, padding=kernel_size // 2)
 
 
 def check_channels(channels: int) -> int:
@@ -64,11 +66,11 @@ class ResBlock(nn.Module):
     def __init__(self, n_feats: int, kernel_size: int = 3, bn: bool = False,
                  act: nn.Module | None = None, res_scale: float = 1.0):
         super().__init__()
-        layers = [conv(n_feats, n_feats, kernel_size, bias=True)]
+        layers = [conv(n_feats, n_feats, kernel_size)]
         if bn:
             layers.append(nn.BatchNorm2d(n_feats))
         layers.append(act if act is not None else nn.ReLU(inplace=True))
-        layers.append(conv(n_feats, n_feats, kernel_size, bias=True))
+        layers.append(conv(n_feats, n_feats, kernel_size))
         if bn:
             layers.append(nn.BatchNorm2d(n_feats))
         self.body = nn.Sequential(*layers)
@@ -99,12 +101,51 @@ class Upsampler(nn.Sequential):
                 layers.append(act())
         super().__init__(*layers)
 
-    @staticmethod
-    def lr_radius(scale: int, kernel_size: int = 3) -> int:
-        """LR context of the stage convs (each later stage runs at a finer resolution)."""
-        factors = [3] if scale == 3 else [2] * int(math.log2(scale))
-        radius, res = 0.0, 1
-        for r in factors:
-            radius += (kernel_size // 2) / res
-            res *= r
-        return math.ceil(radius)
+
+class PreUpsampled(nn.Module):
+    """Base of the pre-upsampling models (SRCNN, VDSR, DRCN, RED, DRRN).
+
+    ``forward(lr, scale=None)`` bicubic-upsamples with srkit's MATLAB-exact
+    ``imresize`` (by ``scale``, default the built scale) and runs ``restore``.
+    """
+
+    scale: int
+
+    def upsample(self, lr: torch.Tensor, scale: int | None = None) -> torch.Tensor:
+        return imresize(lr, scale or self.scale)
+
+    def forward(self, lr: torch.Tensor, scale: int | None = None) -> torch.Tensor:
+        return self.restore(self.upsample(lr, scale))
+
+
+class VGGStyleDiscriminator(nn.Module):
+    """Strided-conv critic of SRGAN/ESRGAN: conv blocks (3x3 stride 1, then
+    ``down_kernel`` stride 2; BN after all but the first conv; LeakyReLU 0.2),
+    doubling the width at each stride-1 conv up to 512, then two dense layers
+    to one logit. The dense layer fixes the input size to ``patch_size``.
+    """
+
+    def __init__(self, channels: int, n_feats: int, n_stages: int, down_kernel: int, hidden: int,
+                 patch_size: int):
+        super().__init__()
+        self.patch_size = patch_size
+        layers, in_ch = [], check_channels(channels)
+        for i in range(n_stages):
+            out_ch = min(n_feats * 2 ** i, 512)
+            for kernel, stride in ((3, 1), (down_kernel, 2)):
+                layers.append(nn.Conv2d(in_ch, out_ch, kernel, stride, padding=1, bias=not layers))
+                if len(layers) > 1:
+                    layers.append(nn.BatchNorm2d(out_ch))
+                layers.append(nn.LeakyReLU(0.2, inplace=True))
+                in_ch = out_ch
+        self.features = nn.Sequential(*layers)
+        side = patch_size // 2 ** n_stages
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(in_ch * side * side, hidden),
+                                        nn.LeakyReLU(0.2, inplace=True), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """N x C x patch x patch images -> N x 1 logits (real vs fake)."""
+        if tuple(x.shape[-2:]) != (self.patch_size, self.patch_size):
+            raise SrkitError(f"discriminator: input must be {self.patch_size}x{self.patch_size} patches, "
+                             f"got {x.shape[-2]}x{x.shape[-1]}")
+        return self.classifier(self.features(x))

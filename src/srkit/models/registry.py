@@ -23,6 +23,17 @@ MODEL_MODULES = [
     "srkit.models.srcnn",
     "srkit.models.fsrcnn",
     "srkit.models.espcn",
+    "srkit.models.vdsr",
+    "srkit.models.drcn",
+    "srkit.models.red",
+    "srkit.models.drrn",
+    "srkit.models.edsr",
+    "srkit.models.rcan",
+    "srkit.models.srgan",
+    "srkit.models.esrgan",
+    "srkit.models.lapsrn",
+    "srkit.models.srdensenet",
+    "srkit.models.psnet",
 ]
 
 
@@ -46,6 +57,8 @@ class ModelInfo:
     learned: bool = True
     default_scale: int = 2
     aliases: tuple[str, ...] = ()
+    discriminator: bool = False  # a GAN critic, not an upscaler (forward(hr) -> logits)
+    note: str = ""
     builder: Callable = field(default=None, repr=False, compare=False)
 
 
@@ -56,7 +69,8 @@ _loaded = False
 
 def register(name: str, *, paper: str, scales, in_channels: int, upsampling: str,
              receptive_field: int, multi_scale: bool = False, exact_tiling: bool = True,
-             learned: bool = True, default_scale: int | None = None, aliases=()):
+             learned: bool = True, default_scale: int | None = None, aliases=(),
+             discriminator: bool = False, note: str = ""):
     """Decorator: register ``builder(scale=..., **overrides) -> nn.Module`` under ``name``."""
     if upsampling not in ("pre", "post", "none"):
         raise ValueError(f"upsampling must be 'pre', 'post' or 'none', got {upsampling!r}")
@@ -66,7 +80,7 @@ def register(name: str, *, paper: str, scales, in_channels: int, upsampling: str
         info = ModelInfo(name, paper, scales_t, in_channels, upsampling, int(receptive_field),
                          multi_scale, exact_tiling, learned,
                          default_scale or (2 if 2 in scales_t else scales_t[0]),
-                         tuple(aliases), builder)
+                         tuple(aliases), discriminator, note, builder)
         if name in _REGISTRY or name in _ALIASES:
             raise ValueError(f"model {name!r} registered twice")
         _REGISTRY[name] = info
@@ -125,4 +139,6 @@ def create_model(name: str, scale: int | None = None, pretrained: bool = False, 
     except TypeError as exc:
         raise SrkitError(f"model {info.name!r}: bad option ({exc})") from None
     model.scale = scale
+    # what srkit.save_weights records so load_model can rebuild this exact architecture
+    model.srkit_config = {"architecture": info.name, "scale": scale, "overrides": dict(overrides)}
     return model

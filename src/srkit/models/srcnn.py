@@ -17,14 +17,13 @@ import torch
 from torch import nn
 
 from srkit.errors import SrkitError
-from srkit.imaging.resize import imresize
-from srkit.models.common import check_channels, conv, pre_rf
+from srkit.models.common import PreUpsampled, check_channels, conv, pre_rf
 from srkit.models.registry import register
 
 VARIANTS = {"9-1-5": (9, 1, 5), "9-3-5": (9, 3, 5), "9-5-5": (9, 5, 5)}
 
 
-class SRCNN(nn.Module):
+class SRCNN(PreUpsampled):
     def __init__(self, scale: int, channels: int = 1, variant: str = "9-5-5", n1: int = 64, n2: int = 32):
         super().__init__()
         if variant not in VARIANTS:
@@ -37,8 +36,8 @@ class SRCNN(nn.Module):
             conv(n2, channels, f3),
         )
 
-    def forward(self, lr: torch.Tensor) -> torch.Tensor:
-        return self.body(imresize(lr, self.scale))
+    def restore(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
 
 
 @register("srcnn", paper="Dong et al. 2014/2016, SRCNN", scales=(2, 3, 4), in_channels=1,
