@@ -166,7 +166,7 @@ def test_training_learns_checkpoints_logs_and_exports(tmp_path):
     assert state["best_psnr"] == pytest.approx(max(float(r["psnr"]) for r in val), abs=1e-4)
     with safe_open(run / "final.safetensors", "pt") as f:
         meta = f.metadata()
-    assert meta["steps"] == "40" and meta["model"] == "tiny-sr"
+    assert meta["steps"] == "40" and meta["architecture"] == "tiny-sr" and meta["recipe"] == '"tiny"'
     with pytest.raises(SrkitError, match="--resume"):
         train(tiny_recipe(tmp_path), out=run, quiet=True)
 

@@ -122,7 +122,10 @@ class VGGFeatures(nn.Module):
                 if v == "M":
                     mods.append(nn.MaxPool2d(2, 2))
                 else:
-                    mods += [nn.Conv2d(c_in, v, 3, padding=1), nn.ReLU(inplace=False)]
+                    c = nn.Conv2d(c_in, v, 3, padding=1)
+                    nn.init.kaiming_normal_(c.weight, mode="fan_out", nonlinearity="relu")  # as torchvision's VGG
+                    nn.init.zeros_(c.bias)
+                    mods += [c, nn.ReLU(inplace=False)]
                     c_in = v
         self.features = nn.Sequential(*mods[:max(self.layers.values()) + 1])
         if weights != "random":

@@ -30,7 +30,7 @@ from srkit.train.ema import EMA
 from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress
 from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
-from srkit.train.validate import evaluate, sr_output
+from srkit.train.validate import evaluate, final_output
 
 
 def pick_device(name: str) -> torch.device:
@@ -46,12 +46,21 @@ def pick_device(name: str) -> torch.device:
     return dev
 
 
-def run_model(model: nn.Module, lr: torch.Tensor, scale: int):
-    """Forward a (possibly multi-scale) model at ``scale``."""
-    target = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
-    if getattr(target, "multi_scale", False):
-        return model(lr, scale=scale)
-    return model(lr)
+class TrainView(nn.Module):
+    """The model as the training loss sees it (and what DDP wraps).
+
+    Calls ``forward_all`` when the model has one (DRCN: ``(final, [y_1..y_D])``;
+    LapSRN: every pyramid level), and passes the batch's scale to a model
+    trained on several scales at once (VDSR, MDSR).
+    """
+
+    def __init__(self, model: nn.Module, pass_scale: bool):
+        super().__init__()
+        self.model, self.pass_scale = model, pass_scale
+
+    def forward(self, lr: torch.Tensor, scale: int):
+        fn = getattr(self.model, "forward_all", self.model.forward)
+        return fn(lr, scale=scale) if self.pass_scale else fn(lr)
 
 
 def param_groups(model: nn.Module, optim: dict) -> list[dict]:
@@ -98,30 +107,29 @@ def recursive_alpha(train_cfg: dict, step: int) -> float:
 
 
 def supervised_loss(loss_fn, out, hr, disc, alpha: float):
-    """Loss of one model output against ``hr``.
+    """(total, parts) of one training output against ``hr``.
 
-    A tensor: the loss itself. A list (DRCN recursive supervision, Kim et al.
-    2016 eq. 7-9; LapSRN multi-level supervision, Lai et al. 2017 eq. 5): items
-    with the HR's size are D intermediate predictions plus the final one
-    (last): alpha * mean(intermediate losses) + (1 - alpha) * final loss;
-    items of growing size are pyramid levels, each compared with the HR
-    bicubic-downscaled to its size, and the losses summed.
+    - a tensor: the loss itself;
+    - ``(final, [y_1, ..., y_D])`` (DRCN recursive supervision, Kim et al. 2016
+      eq. 7-9): alpha * mean_d loss(y_d) + (1 - alpha) * loss(final);
+    - a list of growing outputs (LapSRN, Lai et al. 2017 eq. 5): the sum over
+      pyramid levels of the loss against the HR bicubic-downscaled to each size.
     """
-    if not isinstance(out, (list, tuple)):
+    if isinstance(out, torch.Tensor):
         return loss_fn(out, hr, disc)
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], (list, tuple)):
+        final, intermediate = out
+        total, parts = loss_fn(final, hr, disc)
+        if alpha and intermediate:
+            inter = sum(loss_fn(y, hr, disc)[0] for y in intermediate) / len(intermediate)
+            total = alpha * inter + (1 - alpha) * total
+        return total, parts
     from srkit.imaging.resize import imresize
 
-    if all(o.shape[-2:] == hr.shape[-2:] for o in out):
-        inter = [loss_fn(o, hr, disc) for o in out[:-1]]
-        final, parts = loss_fn(out[-1], hr, disc)
-        if not inter:
-            return final, parts
-        mean_inter = sum(t for t, _ in inter) / len(inter)
-        return alpha * mean_inter + (1 - alpha) * final, parts
     total, parts = 0.0, {}
-    for o in out:
-        target = hr if o.shape[-2:] == hr.shape[-2:] else imresize(hr, size=tuple(o.shape[-2:]))
-        t, p = loss_fn(o, target, disc)
+    for level in out:
+        target = hr if level.shape[-2:] == hr.shape[-2:] else imresize(hr, size=tuple(level.shape[-2:]))
+        t, p = loss_fn(level, target, disc)
         total = total + t
         parts = {k: parts.get(k, 0.0) + v for k, v in p.items()}
     return total, parts
@@ -142,8 +150,11 @@ class Run:
         self.model = create_model(m["name"], scale=self.scales[0], **m["options"]).to(device)
         self.model.train()
         self.multi_scale = len(self.scales) > 1
-        self.ddp = (nn.parallel.DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
-                    if ctx.world > 1 else self.model)
+        if self.multi_scale and not self.info.multi_scale:
+            raise SrkitError(f"model {self.info.name!r} cannot train on several scales (model.scales); use model.scale")
+        view = TrainView(self.model, self.multi_scale)
+        self.net = (nn.parallel.DistributedDataParallel(view, device_ids=[device.index] if device.type == "cuda" else None)
+                    if ctx.world > 1 else view)
         ema_decay = recipe["train"]["ema"]
         self.ema = EMA(self.model, ema_decay) if ema_decay else None
         self.disc = None
@@ -206,7 +217,7 @@ class Run:
         if self.disc is not None:
             self.disc.requires_grad_(False)
         with torch.autocast(self.device.type, enabled=self.amp):
-            out = run_model(self.ddp, lr, scale)
+            out = self.net(lr, scale)
             total, parts = supervised_loss(self.loss, out, hr, self.disc, recursive_alpha(cfg, self.step))
         if not dist_.all_finite(self.ctx, total):
             raise SrkitError(f"loss became {float(total.detach())} at step {self.step + 1} (stage {stage['name']!r}): "
@@ -214,11 +225,12 @@ class Run:
                              "train.clip_grad_norm")
         self.opt.zero_grad(set_to_none=True)
         self._backward_step(total, self.opt, self.model, cfg)
+        parts = {k: float(v.detach()) for k, v in parts.items()}
         if self.disc is not None and self.disc_opt is not None:
-            self._disc_step(sr_output(out).detach(), hr)
+            parts["d_loss"] = self._disc_step(final_output(out).detach(), hr)
         if self.ema is not None:
             self.ema.update(self.model)
-        return float(total.detach()), {k: float(v.detach()) for k, v in parts.items()}
+        return float(total.detach()), parts
 
     def _backward_step(self, loss, opt, model, cfg) -> None:
         if self.scaler is not None:
@@ -241,7 +253,8 @@ class Run:
         else:
             opt.step()
 
-    def _disc_step(self, sr: torch.Tensor, hr: torch.Tensor) -> None:
+    def _disc_step(self, sr: torch.Tensor, hr: torch.Tensor) -> float:
+        """One discriminator update on real ``hr`` and detached ``sr``; returns its loss."""
         self.disc.requires_grad_(True)
         with torch.autocast(self.device.type, enabled=self.amp):
             d_loss = self.loss.adversarial.discriminator_loss(self.disc(hr), self.disc(sr))
@@ -257,6 +270,7 @@ class Run:
             self.scaler.update()
         else:
             self.disc_opt.step()
+        return float(d_loss.detach())
 
     # -- checkpoints ----------------------------------------------------------
     def state(self, stage: dict) -> dict:
@@ -400,7 +414,7 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
     if run.val and (step % cfg["validate"]["every"] == 0 or last):
         scores = []
         for s, pairs in run.val.items():
-            r = evaluate(run.eval_model(), pairs, s, run.device, run_model)
+            r = evaluate(run.eval_model(), pairs, s, run.device, run.multi_scale)
             logs[1].write({"step": step, "scale": s, "psnr": f"{r['psnr']:.4f}", "ssim": f"{r['ssim']:.5f}"})
             scores.append(r["psnr"])
             progress.message(f"step {step}: {cfg['validate']['set']} x{s} PSNR {r['psnr']:.3f} dB SSIM {r['ssim']:.4f}")
@@ -413,27 +427,14 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
 
 
 def _export(run: Run, stage: dict) -> Path:
-    """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata."""
-    model = run.eval_model()
-    meta = {
-        "recipe": run.recipe["name"], "model": run.info.name, "scales": ",".join(map(str, run.scales)),
-        "channels": str(run.channels), "data": ",".join(run.recipe["data"]["train"]),
-        "degradation": run.recipe["data"]["degradation"], "steps": str(run.step),
-        "wall_s": f"{run.wall:.0f}", "ema": str(run.ema is not None),
-        "best_val_psnr": f"{run.best:.4f}", "val_set": run.recipe["validate"]["set"],
-    }
-    path = run.out / "final.safetensors"
-    try:
-        from srkit.models.weights import save_weights
-    except ImportError:
-        save_weights = None
-    if save_weights is not None:
-        save_weights(model, path, meta)
-    else:
-        from safetensors.torch import save_file
+    """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata (srkit.save_weights)."""
+    from srkit.models.weights import save_weights
 
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        tmp = path.with_suffix(".part")
-        save_file(state, str(tmp), metadata=meta)
-        tmp.replace(path)
-    return path
+    meta = {
+        "recipe": run.recipe["name"], "paper": run.recipe["paper"], "train_scales": run.scales,
+        "data": run.recipe["data"]["train"], "degradation": run.recipe["data"]["degradation"],
+        "steps": run.step, "wall_s": round(run.wall), "ema": run.ema is not None,
+        "best_val_psnr": None if math.isinf(run.best) else round(run.best, 4),
+        "val_set": run.recipe["validate"]["set"],
+    }
+    return save_weights(run.eval_model(), run.out / "final.safetensors", meta)
