@@ -27,7 +27,7 @@ from srkit.models.registry import create_model, describe
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
-from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress
+from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress, tensorboard
 from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
 from srkit.train.validate import evaluate, final_output
@@ -147,7 +147,10 @@ class Run:
         self.channels = m["channels"] or self.info.in_channels
         self.scales = [int(s) for s in (m["scales"] or [m["scale"]])]
         torch.manual_seed(recipe["train"]["seed"])
-        self.model = create_model(m["name"], scale=self.scales[0], **m["options"]).to(device)
+        options = dict(m["options"])
+        if m["channels"]:
+            options.setdefault("channels", m["channels"])
+        self.model = create_model(m["name"], scale=self.scales[0], **options).to(device)
         self.model.train()
         self.multi_scale = len(self.scales) > 1
         if self.multi_scale and not self.info.multi_scale:
@@ -364,8 +367,9 @@ def _loop(run: Run, state: dict | None) -> None:
     start = int(state["step"]) if state else 0
     logs = None
     if ctx.main:
-        logs = (CsvLog(run.out / "train.csv", TRAIN_FIELDS), CsvLog(run.out / "val.csv", VAL_FIELDS))
-        for log in logs:
+        logs = (CsvLog(run.out / "train.csv", TRAIN_FIELDS), CsvLog(run.out / "val.csv", VAL_FIELDS),
+                tensorboard(run.out / "tb"))
+        for log in logs[:2]:
             log.truncate(start)
     progress = Progress(run.total, start, cfg["log"]["every"], enabled=not run.quiet)
     if state:
@@ -398,6 +402,8 @@ def _loop(run: Run, state: dict | None) -> None:
         run.restore(state, stage)
     if ctx.main:
         progress.close()
+        if logs[2] is not None:
+            logs[2].close()
         _export(run, stage)
         progress.message(f"done: {run.out} (best validation PSNR {run.best:.2f} dB)")
     dist_.barrier(ctx)
@@ -411,11 +417,16 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
                        "terms": " ".join(f"{k}={v:.6g}" for k, v in parts.items()),
                        "lr": f"{run.opt.param_groups[0]['lr']:.6g}", "samples_per_s": f"{rate:.2f}",
                        "wall_s": f"{run.wall:.1f}"})
+        if logs[2] is not None:
+            for k, v in {"loss": loss, **parts}.items():
+                logs[2].add_scalar(f"train/{k}", v, step)
     if run.val and (step % cfg["validate"]["every"] == 0 or last):
         scores = []
         for s, pairs in run.val.items():
             r = evaluate(run.eval_model(), pairs, s, run.device, run.multi_scale)
             logs[1].write({"step": step, "scale": s, "psnr": f"{r['psnr']:.4f}", "ssim": f"{r['ssim']:.5f}"})
+            if logs[2] is not None:
+                logs[2].add_scalar(f"val/psnr_x{s}", r["psnr"], step)
             scores.append(r["psnr"])
             progress.message(f"step {step}: {cfg['validate']['set']} x{s} PSNR {r['psnr']:.3f} dB SSIM {r['ssim']:.4f}")
         mean = float(np.mean(scores))
