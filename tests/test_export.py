@@ -63,6 +63,8 @@ def test_discriminators_and_bad_options_are_refused(tmp_path):
         srkit.export_onnx("srgan-d", tmp_path / "d.onnx")
     with pytest.raises(SrkitError, match="opset"):
         srkit.export_onnx("espcn", tmp_path / "e.onnx", opset=11)
+    with pytest.raises(SrkitError, match="size"):
+        srkit.export_onnx("espcn", tmp_path / "e.onnx", size=(0, 4))
     with pytest.raises(SrkitError, match="no pretrained weights shipped"):
         srkit.export_onnx("espcn", tmp_path / "e.onnx", scale=3, pretrained=True)
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from srkit.errors import SrkitError
 from srkit.models import create_model, describe, list_models
+from zoo import zoo_models
 
 # Reduced width/depth for the training-step tests only (param counts use defaults).
 SMALL: dict[str, dict] = {
@@ -26,8 +29,9 @@ SMALL: dict[str, dict] = {
     "psnet": {"n_feats": 16, "n_recurrent": 2, "up_feats": 64},
 }
 
-LEARNED = [n for n in list_models() if describe(n).learned and not describe(n).discriminator]
-DISCRIMINATORS = [n for n in list_models() if describe(n).discriminator]
+# the zoo's own models (other test files register toy models in the same registry)
+ZOO = zoo_models()
+LEARNED = [n for n in ZOO if describe(n).learned and describe(n).upsampling != "none"]
 
 
 def n_params(model) -> int:
@@ -53,6 +57,21 @@ def test_output_is_exactly_scale_times_input(name):
             sr = model(lr)
         assert sr.shape == (1, info.in_channels, 17 * scale, 23 * scale), (name, scale)
         assert torch.isfinite(sr).all()
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_any_size_including_one_pixel_maps_exactly(name):
+    info = describe(name)
+    models = {s: build(name, s, **SMALL.get(name, {})).eval() for s in info.scales}
+
+    @settings(max_examples=8, deadline=None)
+    @given(h=st.integers(1, 13), w=st.integers(1, 13), scale=st.sampled_from(info.scales))
+    def check(h, w, scale):
+        with torch.no_grad():
+            sr = models[scale](torch.rand(1, info.in_channels, h, w))
+        assert sr.shape[-2:] == (h * scale, w * scale)
+
+    check()
 
 
 @pytest.mark.parametrize("name", LEARNED)
@@ -195,6 +214,7 @@ def test_mdsr_and_vdsr_pick_the_scale_per_call():
         build("mdsr", 4, scales=(2, 3))
     assert build("vdsr", 2, **SMALL["vdsr"])(torch.rand(1, 1, 7, 5), scale=3).shape == (1, 1, 21, 15)
     assert describe("mdsr").multi_scale and describe("vdsr").multi_scale
+    assert mdsr.multi_scale and not build("espcn", 2).multi_scale  # what the trainer checks
 
 
 @pytest.mark.parametrize("name,patch", [("srgan-d", 96), ("esrgan-d", 128)])
@@ -237,7 +257,7 @@ def test_models_cli_lists_the_whole_zoo(capsys):
 
     assert main(["models", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) == set(list_models())
+    assert set(rows) >= set(ZOO)
     assert rows["edsr"]["params"]["4"] == 43_089_923 and rows["mdsr"]["multi_scale"]
     assert rows["esrgan-d"]["discriminator"] and rows["rrdbnet"]["aliases"] == ["esrgan"]
     assert rows["srcnn"]["upsampling"] == "pre" and rows["espcn"]["upsampling"] == "post"

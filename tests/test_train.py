@@ -148,7 +148,7 @@ def test_missing_data_folder_is_one_clear_error(tmp_path):
 # -- the loop -----------------------------------------------------------------
 
 def test_training_learns_checkpoints_logs_and_exports(tmp_path):
-    from safetensors import safe_open
+    from srkit.models.weights import read_metadata
 
     from srkit.train import checkpoint as ckpt
     from srkit.train.trainer import train
@@ -164,9 +164,8 @@ def test_training_learns_checkpoints_logs_and_exports(tmp_path):
     assert steps == [30, 40]  # keep = 2
     state = torch.load(run / "checkpoints" / "best.pt", weights_only=True)
     assert state["best_psnr"] == pytest.approx(max(float(r["psnr"]) for r in val), abs=1e-4)
-    with safe_open(run / "final.safetensors", "pt") as f:
-        meta = f.metadata()
-    assert meta["steps"] == "40" and meta["architecture"] == "tiny-sr" and meta["recipe"] == '"tiny"'
+    meta = read_metadata(run / "final.safetensors")
+    assert meta["steps"] == 40 and meta["model"] == "tiny-sr" and meta["architecture"] == "tiny-sr"
     with pytest.raises(SrkitError, match="--resume"):
         train(tiny_recipe(tmp_path), out=run, quiet=True)
 
@@ -302,3 +301,31 @@ def test_srkit_train_from_python_and_recipe_channels(tmp_path):
     state = torch.load(run / "checkpoints" / "step_00000002.pt", weights_only=True)
     assert state["model"]["body.0.weight"].shape[1] == 3  # an RGB SRCNN, as the recipe asked
     assert "train" in dir(srkit)
+
+
+def test_init_from_weights_fine_tunes_across_scales(tmp_path):
+    """model.init copies every tensor that fits (ESPCN x2 -> x3: all but the last conv)."""
+    from srkit.models import create_model
+    from srkit.models.weights import init_from, save_weights
+
+    x2 = create_model("espcn", scale=2)
+    path = save_weights(x2, tmp_path / "espcn_x2.safetensors", {"note": "test"})
+    x3 = create_model("espcn", scale=3)
+    fresh = init_from(x3, path)
+    assert fresh == ["body.4.bias", "body.4.weight"]
+    assert torch.equal(x3.body[0].weight, x2.body[0].weight)
+    with pytest.raises(SrkitError, match="no tensor fits"):
+        init_from(create_model("fsrcnn", scale=2), path)
+
+
+def test_recipe_model_init_starts_from_a_weights_file(tmp_path):
+    from srkit.models.weights import read_tensors
+    from srkit.train.trainer import train
+
+    first = train(tiny_recipe(tmp_path, train__steps=10), out=tmp_path / "a", quiet=True)
+    weights = read_tensors(first / "final.safetensors")
+    # zero steps of training: the exported model is exactly the init
+    second = train(tiny_recipe(tmp_path, train__steps=0, model__init=str(first / "final.safetensors")),
+                   out=tmp_path / "b", quiet=True)
+    for name, t in read_tensors(second / "final.safetensors").items():
+        assert torch.equal(t, weights[name]), name

@@ -32,11 +32,13 @@ def test_file_is_self_contained_safetensors(tmp_path):
     from safetensors import safe_open
 
     model = create_model("edsr-baseline", 2, n_resblocks=1, n_feats=8)
-    path = srkit.save_weights(model, tmp_path / "e.safetensors")
+    path = srkit.save_weights(model, tmp_path / "e.safetensors", {"steps": "40", "psnr": 30.5})
     with safe_open(str(path), framework="pt") as f:
         header = f.metadata()
         assert set(f.keys()) == set(model.state_dict())
     assert header["architecture"] == "edsr-baseline" and json.loads(header["overrides"])["n_feats"] == 8
+    assert header["steps"] == "40" and header["psnr"] == "30.5"  # plain entries for other tools
+    assert read_metadata(path)["steps"] == "40" and read_metadata(path)["psnr"] == 30.5
     assert all(isinstance(v, str) for v in header.values())
 
 
@@ -77,8 +79,10 @@ def test_bad_files_are_one_line_errors(tmp_path):
         srkit.load_model(small, n_feats=(8, 8))
     with pytest.raises(SrkitError, match="not built with srkit.create_model"):
         srkit.save_weights(torch.nn.Conv2d(1, 1, 1), tmp_path / "x.safetensors")
-    with pytest.raises(SrkitError, match="reserved"):
+    with pytest.raises(SrkitError, match="'scale' disagrees with the model"):
         srkit.save_weights(create_model("espcn", 2), tmp_path / "y.safetensors", {"scale": 3})
+    agreed = srkit.save_weights(create_model("espcn", 2), tmp_path / "z.safetensors", {"channels": "1", "scale": 2})
+    assert read_metadata(agreed)["channels"] == 1
 
 
 def test_no_shipped_weights_is_a_clear_error():

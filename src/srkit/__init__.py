@@ -27,6 +27,8 @@ _LAZY = {
     "export_onnx": "srkit.export",
     "benchmark": "srkit.bench",
     "train": "srkit.train",
+    "upscale": "srkit.infer.upscale",
+    "Upscaler": "srkit.infer.upscale",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

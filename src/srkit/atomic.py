@@ -20,7 +20,7 @@ def atomic_open(path, overwrite: bool = True):
     if not p.parent.is_dir():
         raise SrkitError(f"{p}: folder {p.parent} does not exist")
     if p.exists() and not overwrite:
-        raise SrkitError(f"{p}: already exists (pass overwrite to replace it)")
+        raise SrkitError(f"{p}: already exists (pass --overwrite, or overwrite=True, to replace it)")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -9,26 +9,26 @@ import numpy as np
 
 
 def _zone_plate(n: int) -> np.ndarray:
-    """cos(pi r^2 / n): frequency rises linearly to Nyquist at the edge."""
+    """cos(pi r^2 / 2n): frequency rises linearly to half the Nyquist limit at the edge."""
     y, x = np.mgrid[0:n, 0:n] - (n - 1) / 2
-    return 0.5 + 0.5 * np.cos(np.pi * (x * x + y * y) / n)
+    return 0.5 + 0.5 * np.cos(np.pi * (x * x + y * y) / (2 * n))
 
 
 def _line_wedge(h: int, w: int) -> np.ndarray:
-    """Black/white line pairs whose period shrinks from 12 px to 2 px left to right."""
+    """Black/white line pairs whose period shrinks from 12 px to 4 px left to right."""
     x = np.arange(w)
-    period = 12 - 10 * x / max(w - 1, 1)
+    period = 12 - 8 * x / max(w - 1, 1)
     phase = np.cumsum(1.0 / period)
     return np.tile((np.floor(2 * phase) % 2)[None, :], (h, 1))
 
 
 def _textures(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    """Left: smoothed noise; right: a checkerboard of 3 px squares over a gradient."""
+    """Left: smoothed noise; right: a checkerboard of 4 px squares over a gradient."""
     noise = rng.random((h, w))
     for _ in range(2):
         noise = (noise + np.roll(noise, 1, 0) + np.roll(noise, 1, 1) + np.roll(noise, (1, 1), (0, 1))) / 4
     yy, xx = np.mgrid[0:h, 0:w]
-    checker = ((yy // 3 + xx // 3) % 2) * 0.6 + 0.2 * xx / max(w - 1, 1)
+    checker = ((yy // 4 + xx // 4) % 2) * 0.6 + 0.2 * xx / max(w - 1, 1)
     return np.where(xx < w // 2, noise, checker)
 
 
@@ -37,11 +37,11 @@ def _text(h: int, w: int) -> np.ndarray:
 
     im = Image.new("L", (w, h), 255)
     draw = ImageDraw.Draw(im)
-    lines = ["srkit 0123456789", "Super-Resolution", "The quick brown fox", "jumps over 13 lazy dogs."]
+    lines = ["srkit 0123", "Super-Res", "quick fox", "13 lazy dogs"]
     step = h // len(lines)
     for i, line in enumerate(lines):
         try:
-            font = ImageFont.load_default(size=max(8, step - 6 - 2 * i))
+            font = ImageFont.load_default(size=max(8, step // 2 - 2 * i))
         except TypeError:  # Pillow without FreeType: fixed bitmap font
             font = ImageFont.load_default()
         draw.text((4, i * step + 2), line, fill=0, font=font)

@@ -37,6 +37,8 @@ def export_onnx(model, path, scale: int | None = None, pretrained: bool = False,
 
     if opset < MIN_OPSET:
         raise SrkitError(f"export: opset must be >= {MIN_OPSET}, got {opset}")
+    if len(size) != 2 or min(size) < 1:
+        raise SrkitError(f"export: size must be (height, width) of at least 1 pixel, got {size!r}")
     if isinstance(model, str):
         model = create_model(model, scale, pretrained=pretrained, **overrides)
     config = getattr(model, "srkit_config", None)

@@ -15,11 +15,14 @@ from srkit.errors import SrkitError
 
 #: subcommand name -> module (in srkit.cli)
 COMMANDS = {
+    "demo": "demo",
+    "compare": "compare",
     "bench": "bench",
     "models": "models",
     "export": "export",
     "train": "train",
     "plot": "plot",
+    "upscale": "upscale",
 }
 
 

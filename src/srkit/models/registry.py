@@ -139,6 +139,7 @@ def create_model(name: str, scale: int | None = None, pretrained: bool = False, 
     except TypeError as exc:
         raise SrkitError(f"model {info.name!r}: bad option ({exc})") from None
     model.scale = scale
+    model.multi_scale = info.multi_scale  # True: forward(lr, scale=...) picks the scale per call
     # what srkit.save_weights records so load_model can rebuild this exact architecture
     model.srkit_config = {"architecture": info.name, "scale": scale, "overrides": dict(overrides)}
     return model

@@ -14,44 +14,48 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 FORMAT = "srkit-weights/1"
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
-_RESERVED = ("format", "architecture", "scale", "overrides", "channels")
+_RESERVED = ("format", "architecture", "scale", "overrides", "channels", "srkit_meta")
 
 
 def save_weights(model, path, meta: dict | None = None) -> Path:
     """Write ``model``'s tensors and metadata to the safetensors file ``path``.
 
-    The architecture comes from ``model.srkit_config`` (set by ``create_model``);
-    ``meta`` values may be any JSON-serialisable data and are stored as JSON text.
+    The architecture comes from ``model.srkit_config`` (set by ``create_model``).
+    ``meta`` values may be any JSON-serialisable data: each is a header entry of
+    its own (strings as they are, others as JSON text), and ``srkit_meta`` holds
+    them all as one JSON object so they read back with their types.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     config = getattr(model, "srkit_config", None)
     if config is None:
         raise SrkitError("save_weights: the model was not built with srkit.create_model, "
                          "so its architecture is unknown")
-    meta = dict(meta or {})
-    clash = sorted(set(meta) & set(_RESERVED))
-    if clash:
-        raise SrkitError(f"save_weights: meta keys {', '.join(clash)} are reserved for the architecture")
     from srkit.models.registry import describe
 
     header = {"format": FORMAT, "architecture": config["architecture"], "scale": str(config["scale"]),
               "overrides": json.dumps(config["overrides"], sort_keys=True),
               "channels": str(config["overrides"].get("channels", describe(config["architecture"]).in_channels))}
-    try:
-        header.update({key: json.dumps(value) for key, value in meta.items()})
+    meta = dict(meta or {})
+    for key in sorted(set(meta) & set(_RESERVED)):  # allowed when it agrees with the model
+        if str(meta.pop(key)) != header[key]:
+            raise SrkitError(f"save_weights: meta {key!r} disagrees with the model ({header[key]}); "
+                             "that key is recorded from the architecture")
+    try:  # each entry readable on its own (strings as they are), plus all of it with exact types
+        header.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in meta.items()})
+        header["srkit_meta"] = json.dumps(meta)
     except TypeError as exc:
         raise SrkitError(f"save_weights: meta is not JSON-serialisable ({exc})") from None
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=header)
-    tmp.replace(path)
+    with atomic_open(path) as f:
+        f.write(save(tensors, metadata=header))
     return path
 
 
@@ -70,7 +74,7 @@ def read_metadata(path) -> dict:
                          "pass architecture= and scale= to load plain weights")
     out = {"architecture": raw["architecture"], "scale": int(raw["scale"]), "channels": int(raw["channels"]),
            "overrides": json.loads(raw["overrides"])}
-    out.update({k: json.loads(v) for k, v in raw.items() if k not in _RESERVED})
+    out.update(json.loads(raw.get("srkit_meta", "{}")))
     return out
 
 
@@ -84,17 +88,8 @@ def load_model(path, architecture: str | None = None, scale: int | None = None, 
     from srkit.models.registry import create_model
 
     path = _existing(path)
-    if path.suffix in (".pth", ".pt"):
-        meta = {}
-        state = _torch_state_dict(path)
-    else:
-        from safetensors.torch import load_file
-
-        meta = read_metadata(path) if architecture is None else {}
-        try:
-            state = load_file(str(path))
-        except Exception as exc:
-            raise SrkitError(f"{path}: not a readable safetensors file ({exc})") from None
+    meta = read_metadata(path) if architecture is None and path.suffix not in (".pth", ".pt") else {}
+    state = read_tensors(path)
     if meta:
         architecture, scale = meta["architecture"], meta["scale"]
         overrides = {**meta["overrides"], **overrides}
@@ -104,6 +99,34 @@ def load_model(path, architecture: str | None = None, scale: int | None = None, 
     _load_state(model, state, path)
     model.srkit_meta = meta
     return model.to(device).eval()
+
+
+def read_tensors(path) -> dict:
+    """The tensors of a safetensors or (``weights_only``) ``.pth``/``.pt`` file, by name."""
+    path = _existing(path)
+    if path.suffix in (".pth", ".pt"):
+        return _torch_state_dict(path)
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:
+        raise SrkitError(f"{path}: not a readable safetensors file ({exc})") from None
+
+
+def init_from(model, path) -> list[str]:
+    """Copy into ``model`` every tensor of ``path`` whose name and shape match (fine-tuning).
+
+    Returns the names of the model's tensors left as they were, e.g. ESPCN's
+    last layer when a x3 model starts from x2 weights (Dong et al. 2016 fine-tune
+    FSRCNN across scales this way). Nothing matching at all is an error.
+    """
+    own = model.state_dict()
+    fitting = {k: v for k, v in read_tensors(path).items() if k in own and own[k].shape == v.shape}
+    if not fitting:
+        raise SrkitError(f"{path}: no tensor fits {type(model).__name__}; nothing to initialise from")
+    model.load_state_dict(fitting, strict=False)
+    return sorted(set(own) - set(fitting))
 
 
 def pretrained_path(name: str, scale: int) -> Path:

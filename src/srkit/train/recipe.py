@@ -25,7 +25,8 @@ OPEN = object()  # marks a table whose keys are free-form
 DEFAULTS: dict = {
     "name": "",
     "paper": "",
-    "model": {"name": "", "scale": 2, "scales": [], "channels": 0, "options": OPEN},
+    "model": {"name": "", "scale": 2, "scales": [], "channels": 0, "options": OPEN,
+              "init": ""},  # weights file to start from (matching tensors only), path from the working folder
     "data": {
         "root": "",  # data root; "" = SRKIT_DATA or the registry's default
         "train": ["T91"],  # dataset names or folders

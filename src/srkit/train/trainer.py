@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
 from srkit.models.registry import create_model, describe
+from srkit.models.weights import init_from, save_weights
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
@@ -150,8 +152,13 @@ class Run:
         options = dict(m["options"])
         if m["channels"]:
             options.setdefault("channels", m["channels"])
-        self.model = create_model(m["name"], scale=self.scales[0], **options).to(device)
-        self.model.train()
+        self.model = create_model(m["name"], scale=self.scales[0], **options)
+        if m["init"]:
+            fresh = init_from(self.model, m["init"])
+            if ctx.main and not quiet:
+                print(f"initialised from {m['init']}; left as initialised: {', '.join(fresh) or 'nothing'}",
+                      file=sys.stderr)
+        self.model.to(device).train()
         self.multi_scale = len(self.scales) > 1
         if self.multi_scale and not self.info.multi_scale:
             raise SrkitError(f"model {self.info.name!r} cannot train on several scales (model.scales); use model.scale")
@@ -439,13 +446,11 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
 
 def _export(run: Run, stage: dict) -> Path:
     """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata (srkit.save_weights)."""
-    from srkit.models.weights import save_weights
-
     meta = {
-        "recipe": run.recipe["name"], "paper": run.recipe["paper"], "train_scales": run.scales,
-        "data": run.recipe["data"]["train"], "degradation": run.recipe["data"]["degradation"],
-        "steps": run.step, "wall_s": round(run.wall), "ema": run.ema is not None,
-        "best_val_psnr": None if math.isinf(run.best) else round(run.best, 4),
+        "recipe": run.recipe["name"], "paper": run.recipe["paper"], "model": run.info.name,
+        "scales": list(run.scales), "data": list(run.recipe["data"]["train"]),
+        "degradation": run.recipe["data"]["degradation"], "steps": run.step, "wall_s": round(run.wall),
+        "ema": run.ema is not None, "best_val_psnr": None if math.isinf(run.best) else round(run.best, 4),
         "val_set": run.recipe["validate"]["set"],
     }
     return save_weights(run.eval_model(), run.out / "final.safetensors", meta)
