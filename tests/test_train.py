@@ -329,3 +329,21 @@ def test_recipe_model_init_starts_from_a_weights_file(tmp_path):
                    out=tmp_path / "b", quiet=True)
     for name, t in read_tensors(second / "final.safetensors").items():
         assert torch.equal(t, weights[name]), name
+
+
+def test_resume_of_a_finished_run_exports_and_accepts_newer_defaults(tmp_path):
+    from srkit.train.trainer import train
+
+    recipe = tiny_recipe(tmp_path, train__steps=4, checkpoint__every=2)
+    run = train(recipe, out=tmp_path / "run", quiet=True)
+    (run / "final.safetensors").unlink()  # as if killed between the last checkpoint and the export
+    path = run / "checkpoints" / "step_00000004.pt"
+    state = torch.load(path, weights_only=True)
+    saved = json.loads(state["recipe_json"])
+    del saved["model"]["init"]  # a run from before that key existed
+    state["recipe_json"] = json.dumps(saved)
+    torch.save(state, path)
+    train(recipe, out=run, resume=True, quiet=True)
+    assert (run / "final.safetensors").exists()
+    with pytest.raises(SrkitError, match="differs from the run's in optim.lr"):
+        train(recipe, overrides=["optim.lr=0.5"], out=run, resume=True, quiet=True)

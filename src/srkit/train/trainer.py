@@ -333,7 +333,7 @@ def _prepare_out(out: Path, resume: bool, recipe: dict, main: bool) -> dict | No
     if latest is None:
         return None
     path, state = latest
-    saved = json.loads(state["recipe_json"])
+    saved = load_recipe(json.loads(state["recipe_json"]))  # completed with today's defaults
     changed = [k for k in differences(saved, recipe) if k not in RESUME_MUTABLE]
     if changed:
         raise SrkitError(f"--resume: the recipe differs from the run's in {', '.join(changed)}")
