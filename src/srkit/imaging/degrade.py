@@ -79,12 +79,17 @@ def degradation(name: str) -> tuple[str, float, float]:
 
 def degrade(hr: np.ndarray, scale: int, name: str = "bicubic", rng: np.random.Generator | None = None,
             noise: float | None = None, blur: float | None = None) -> np.ndarray:
-    """LR of a whole image with degradation ``name``; ``noise``/``blur`` override its sigmas."""
+    """LR of a whole image with degradation ``name``.
+
+    ``noise`` overrides its noise sigma (8-bit levels); ``blur`` overrides its blur sigma
+    (BD's pre-decimation blur, or seed 000's post-noise blur).
+    """
     kind, noise_sigma, post_blur = degradation(name)
-    noise_sigma = noise_sigma if noise is None else noise
-    lr = downscale(hr, scale, kind, 1.6 if blur is None or kind != "blur-decimate" else blur)
-    if name == "psnet" and blur is not None:
+    if noise is not None:
+        noise_sigma = noise
+    if blur is not None and post_blur:
         post_blur = blur
+    lr = downscale(hr, scale, kind, blur if (blur is not None and kind == "blur-decimate") else 1.6)
     if noise_sigma:
         lr = add_noise(lr, noise_sigma, rng if rng is not None else np.random.default_rng())
     if post_blur:

@@ -234,7 +234,7 @@ class Run:
                              "training stopped; the last good checkpoint is kept. Lower optim.lr or set "
                              "train.clip_grad_norm")
         self.opt.zero_grad(set_to_none=True)
-        self._backward_step(total, self.opt, self.model, cfg)
+        self._backward_step(total, self.opt, cfg)
         parts = {k: float(v.detach()) for k, v in parts.items()}
         if self.disc is not None and self.disc_opt is not None:
             parts["d_loss"] = self._disc_step(final_output(out).detach(), hr)
@@ -242,7 +242,8 @@ class Run:
             self.ema.update(self.model)
         return float(total.detach()), parts
 
-    def _backward_step(self, loss, opt, model, cfg) -> None:
+    def _backward_step(self, loss, opt, cfg) -> None:
+        """Backward, gradient clipping (global norm; VDSR's adjustable bound), optimiser step."""
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(opt)
