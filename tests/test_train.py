@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -251,6 +247,56 @@ def test_two_stage_gan_recipe_resumes_exactly_mid_gan_stage(tmp_path):
     assert "psnr" in stages_logged and "gan" in stages_logged
 
 
+def test_schedules_and_per_layer_learning_rates():
+    from srkit.models.registry import create_model
+    from srkit.train.recipe import load_recipe
+    from srkit.train.schedule import lr_factor
+    from srkit.train.trainer import build_optimizer, param_groups
+
+    cfg = {"kind": "step", "step": 10, "gamma": 0.5, "milestones": [], "final_lr": 0.0}
+    assert [lr_factor(cfg, 1.0, s, 100) for s in (0, 9, 10, 25)] == [1.0, 1.0, 0.5, 0.25]
+    cfg.update(kind="multistep", milestones=[5, 8], gamma=0.1)
+    assert lr_factor(cfg, 1.0, 4, 100) == 1.0 and lr_factor(cfg, 1.0, 8, 100) == pytest.approx(0.01)
+    cfg.update(kind="cosine", final_lr=0.1)
+    assert lr_factor(cfg, 1.0, 0, 10) == 1.0 and lr_factor(cfg, 1.0, 10, 10) == pytest.approx(0.1)
+    cfg.update(kind="exponential", final_lr=1e-4)
+    assert lr_factor(cfg, 1e-2, 5, 10) == pytest.approx(0.1)
+    recipe = load_recipe(SRC.parent / "recipes" / "srcnn_x3.toml")
+    model = create_model("srcnn", scale=3)
+    opt = build_optimizer(param_groups(model, recipe["optim"]), recipe["optim"])
+    lrs = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    assert lrs[id(model.body[4].weight)] == 1e-5 and lrs[id(model.body[0].weight)] == 1e-4
+    assert opt.defaults["momentum"] == 0.9
+    with pytest.raises(SrkitError, match="match no parameter"):
+        param_groups(model, dict(recipe["optim"], param_lr={"head.*": 1e-3}))
+
+
+def test_adjustable_clipping_bounds_gradients_by_theta_over_lr(tmp_path):
+    from srkit.train.trainer import Run, pick_device
+    from srkit.train.distributed import Context
+    from srkit.train.recipe import load_recipe, stages
+
+    recipe = load_recipe(tiny_recipe(tmp_path, train__clip_adjustable=1e-4, optim__lr=0.1), ["optim.name=\"sgd\"", "optim.momentum=0.0"])
+    run = Run(recipe, tmp_path / "run", pick_device("cpu"), Context(), quiet=True)
+    stage = stages(recipe)[0]
+    run.build_stage(stage)
+    before = [p.detach().clone() for p in run.model.parameters()]
+    lr, hr = torch.rand(2, 1, 8, 8), torch.rand(2, 1, 16, 16) * 10
+    run.train_step(stage, lr, hr, 2)
+    for p, b in zip(run.model.parameters(), before):
+        assert (p.detach() - b).abs().max() <= 1e-4 + 1e-6  # lr * theta/lr = theta
+
+
+def test_train_from_python_and_recipe_channels(tmp_path):
+    from srkit.train import train
+
+    recipe = tiny_recipe(tmp_path, train__steps=2, validate__every=2)
+    recipe["model"].update(name="srcnn", channels=3, options={"n1": 4, "n2": 4})
+    run = train(recipe, out=tmp_path / "run", quiet=True)
+    state = torch.load(run / "checkpoints" / "step_00000002.pt", weights_only=True)
+    assert state["model"]["body.0.weight"].shape[1] == 3  # an RGB SRCNN, as the recipe asked
+
+
 def test_init_from_weights_fine_tunes_across_scales(tmp_path):
     """model.init copies every tensor that fits (ESPCN x2 -> x3: all but the last conv)."""
     from srkit.models import create_model
@@ -277,3 +323,21 @@ def test_recipe_model_init_starts_from_a_weights_file(tmp_path):
                    out=tmp_path / "b", quiet=True)
     for name, t in read_tensors(second / "final.safetensors").items():
         assert torch.equal(t, weights[name]), name
+
+
+def test_resume_of_a_finished_run_exports_and_accepts_newer_defaults(tmp_path):
+    from srkit.train.trainer import train
+
+    recipe = tiny_recipe(tmp_path, train__steps=4, checkpoint__every=2)
+    run = train(recipe, out=tmp_path / "run", quiet=True)
+    (run / "final.safetensors").unlink()  # as if killed between the last checkpoint and the export
+    path = run / "checkpoints" / "step_00000004.pt"
+    state = torch.load(path, weights_only=True)
+    saved = json.loads(state["recipe_json"])
+    del saved["model"]["init"]  # a run from before that key existed
+    state["recipe_json"] = json.dumps(saved)
+    torch.save(state, path)
+    train(recipe, out=run, resume=True, quiet=True)
+    assert (run / "final.safetensors").exists()
+    with pytest.raises(SrkitError, match="differs from the run's in optim.lr"):
+        train(recipe, overrides=["optim.lr=0.5"], out=run, resume=True, quiet=True)

@@ -26,7 +26,6 @@ _LAZY = {
     "load_model": "srkit.models.weights",
     "export_onnx": "srkit.export",
     "benchmark": "srkit.bench",
-    "train": "srkit.train",
     "upscale": "srkit.infer.upscale",
     "Upscaler": "srkit.infer.upscale",
 }

@@ -15,7 +15,7 @@ from srkit.errors import SrkitError
 
 @contextlib.contextmanager
 def atomic_open(path, overwrite: bool = True):
-    """Yield a binary file; on success it replaces ``path`` in one rename."""
+    """Yield a binary file; on success it replaces ``path`` in one rename, made durable."""
     p = Path(path)
     if not p.parent.is_dir():
         raise SrkitError(f"{p}: folder {p.parent} does not exist")
@@ -32,6 +32,17 @@ def atomic_open(path, overwrite: bool = True):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    _fsync_folder(p.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (not every OS can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_text(path, text: str, overwrite: bool = True) -> Path:

@@ -78,10 +78,7 @@ class PatchDataset(Dataset):
         self.channels = channels
         self.augment = augment
         self.seed = int(seed)
-        kind, noise_sigma, post_blur = degradation(degradation_name)
-        self.noise = noise_sigma if noise is None else float(noise)
-        self.post_blur = (blur or post_blur) if post_blur else 0.0
-        down_blur = blur if (blur and kind == "blur-decimate") else 1.6
+        kind, down_blur, self.noise, self.post_blur = degradation(degradation_name, noise, blur)
         self.hr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
         self.lr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
         for p in paths:

@@ -70,21 +70,25 @@ def add_noise(lr: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndar
     return np.clip(lr + noise, 0.0, 1.0)
 
 
-def degradation(name: str) -> tuple[str, float, float]:
-    """(downscale kind, noise sigma, post-noise blur sigma) of a named degradation."""
+def degradation(name: str, noise: float | None = None, blur: float | None = None) -> tuple[str, float, float, float]:
+    """(downscale kind, downscale blur sigma, noise sigma, post-noise blur sigma) of a degradation.
+
+    ``noise`` overrides its noise sigma (8-bit levels); ``blur`` overrides its blur sigma
+    (BD's pre-decimation blur, or seed 000's post-noise blur).
+    """
     if name not in DEGRADATIONS:
         raise SrkitError(f"unknown degradation {name!r}; choose from {', '.join(DEGRADATIONS)}")
-    return DEGRADATIONS[name]
+    kind, noise_sigma, post_blur = DEGRADATIONS[name]
+    down_blur = blur if (blur and kind == "blur-decimate") else 1.6
+    return (kind, down_blur, noise_sigma if noise is None else float(noise),
+            (blur or post_blur) if post_blur else 0.0)
 
 
 def degrade(hr: np.ndarray, scale: int, name: str = "bicubic", rng: np.random.Generator | None = None,
             noise: float | None = None, blur: float | None = None) -> np.ndarray:
-    """LR of a whole image with degradation ``name``; ``noise``/``blur`` override its sigmas."""
-    kind, noise_sigma, post_blur = degradation(name)
-    noise_sigma = noise_sigma if noise is None else noise
-    lr = downscale(hr, scale, kind, 1.6 if blur is None or kind != "blur-decimate" else blur)
-    if name == "psnet" and blur is not None:
-        post_blur = blur
+    """LR of a whole image with degradation ``name`` (overrides as in :func:`degradation`)."""
+    kind, down_blur, noise_sigma, post_blur = degradation(name, noise, blur)
+    lr = downscale(hr, scale, kind, down_blur)
     if noise_sigma:
         lr = add_noise(lr, noise_sigma, rng if rng is not None else np.random.default_rng())
     if post_blur:

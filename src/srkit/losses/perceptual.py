@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
@@ -63,21 +62,14 @@ def download_vgg19(dest: Path, url: str = VGG19_URL, sha256_prefix: str = VGG19_
                    timeout: float = 20.0) -> Path:
     """Download the torchvision VGG19 file to ``dest``, verifying its sha256; atomic."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vgg19.", suffix=".part", dir=dest.parent)
     digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            while chunk := r.read(1 << 20):
-                digest.update(chunk)
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
+    with atomic_open(dest) as f, urllib.request.urlopen(url, timeout=timeout) as r:
+        while chunk := r.read(1 << 20):
+            digest.update(chunk)
+            f.write(chunk)
         if not digest.hexdigest().startswith(sha256_prefix):
-            raise SrkitError(f"VGG19 download from {url}: sha256 {digest.hexdigest()[:16]}... does not match {sha256_prefix}")
-        shutil.move(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            raise SrkitError(f"VGG19 download from {url}: sha256 {digest.hexdigest()[:16]}... "
+                             f"does not match {sha256_prefix}")
     return dest
 
 
@@ -122,7 +114,10 @@ class VGGFeatures(nn.Module):
                 if v == "M":
                     mods.append(nn.MaxPool2d(2, 2))
                 else:
-                    mods += [nn.Conv2d(c_in, v, 3, padding=1), nn.ReLU(inplace=False)]
+                    c = nn.Conv2d(c_in, v, 3, padding=1)
+                    nn.init.kaiming_normal_(c.weight, mode="fan_out", nonlinearity="relu")  # as torchvision's VGG
+                    nn.init.zeros_(c.bias)
+                    mods += [c, nn.ReLU(inplace=False)]
                     c_in = v
         self.features = nn.Sequential(*mods[:max(self.layers.values()) + 1])
         if weights != "random":

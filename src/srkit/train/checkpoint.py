@@ -11,7 +11,6 @@ validation PSNR.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import re
 from pathlib import Path
@@ -30,12 +29,6 @@ def atomic_save(obj, path: Path) -> Path:
     path = Path(path)
     with atomic_open(path) as f:
         torch.save(obj, f)
-    with contextlib.suppress(OSError):  # make the rename durable (not possible on every OS)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
     return path
 
 

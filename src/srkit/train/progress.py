@@ -2,6 +2,7 @@
 
 ``train.csv``: step, stage, loss, each loss term, lr, samples/s, wall seconds.
 ``val.csv``: step, scale, psnr, ssim. Both are cut back to the resumed step on ``--resume``.
+TensorBoard event files go to ``tb/`` too when the ``tensorboard`` package is installed.
 """
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ class CsvLog:
     def write(self, row: dict) -> None:
         with open(self.path, "a", newline="") as f:
             csv.DictWriter(f, self.fields).writerow(row)
+
+
+def tensorboard(folder: Path):
+    """A TensorBoard ``SummaryWriter`` on ``folder`` when tensorboard is installed, else None."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(folder))
 
 
 class Progress:

@@ -29,10 +29,11 @@ from srkit.models.weights import init_from, save_weights
 from srkit.train import checkpoint as ckpt
 from srkit.train import distributed as dist_
 from srkit.train.ema import EMA
-from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress
+from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress, tensorboard
 from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
-from srkit.train.validate import evaluate, sr_output
+from srkit.train.validate import evaluate, final_output
+
 
 def pick_device(name: str) -> torch.device:
     """``auto`` (CUDA when available, else CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
@@ -47,12 +48,21 @@ def pick_device(name: str) -> torch.device:
     return dev
 
 
-def run_model(model: nn.Module, lr: torch.Tensor, scale: int):
-    """Forward a (possibly multi-scale) model at ``scale``."""
-    target = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
-    if getattr(target, "multi_scale", False):
-        return model(lr, scale=scale)
-    return model(lr)
+class TrainView(nn.Module):
+    """The model as the training loss sees it (and what DDP wraps).
+
+    Calls ``forward_all`` when the model has one (DRCN: ``(final, [y_1..y_D])``;
+    LapSRN: every pyramid level), and passes the batch's scale to a model
+    trained on several scales at once (VDSR, MDSR).
+    """
+
+    def __init__(self, model: nn.Module, pass_scale: bool):
+        super().__init__()
+        self.model, self.pass_scale = model, pass_scale
+
+    def forward(self, lr: torch.Tensor, scale: int):
+        fn = getattr(self.model, "forward_all", self.model.forward)
+        return fn(lr, scale=scale) if self.pass_scale else fn(lr)
 
 
 def param_groups(model: nn.Module, optim: dict) -> list[dict]:
@@ -99,30 +109,29 @@ def recursive_alpha(train_cfg: dict, step: int) -> float:
 
 
 def supervised_loss(loss_fn, out, hr, disc, alpha: float):
-    """Loss of one model output against ``hr``.
+    """(total, parts) of one training output against ``hr``.
 
-    A tensor: the loss itself. A list (DRCN recursive supervision, Kim et al.
-    2016 eq. 7-9; LapSRN multi-level supervision, Lai et al. 2017 eq. 5): items
-    with the HR's size are D intermediate predictions plus the final one
-    (last): alpha * mean(intermediate losses) + (1 - alpha) * final loss;
-    items of growing size are pyramid levels, each compared with the HR
-    bicubic-downscaled to its size, and the losses summed.
+    - a tensor: the loss itself;
+    - ``(final, [y_1, ..., y_D])`` (DRCN recursive supervision, Kim et al. 2016
+      eq. 7-9): alpha * mean_d loss(y_d) + (1 - alpha) * loss(final);
+    - a list of growing outputs (LapSRN, Lai et al. 2017 eq. 5): the sum over
+      pyramid levels of the loss against the HR bicubic-downscaled to each size.
     """
-    if not isinstance(out, (list, tuple)):
+    if isinstance(out, torch.Tensor):
         return loss_fn(out, hr, disc)
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], (list, tuple)):
+        final, intermediate = out
+        total, parts = loss_fn(final, hr, disc)
+        if alpha and intermediate:
+            inter = sum(loss_fn(y, hr, disc)[0] for y in intermediate) / len(intermediate)
+            total = alpha * inter + (1 - alpha) * total
+        return total, parts
     from srkit.imaging.resize import imresize
 
-    if all(o.shape[-2:] == hr.shape[-2:] for o in out):
-        inter = [loss_fn(o, hr, disc) for o in out[:-1]]
-        final, parts = loss_fn(out[-1], hr, disc)
-        if not inter:
-            return final, parts
-        mean_inter = sum(t for t, _ in inter) / len(inter)
-        return alpha * mean_inter + (1 - alpha) * final, parts
     total, parts = 0.0, {}
-    for o in out:
-        target = hr if o.shape[-2:] == hr.shape[-2:] else imresize(hr, size=tuple(o.shape[-2:]))
-        t, p = loss_fn(o, target, disc)
+    for level in out:
+        target = hr if level.shape[-2:] == hr.shape[-2:] else imresize(hr, size=tuple(level.shape[-2:]))
+        t, p = loss_fn(level, target, disc)
         total = total + t
         parts = {k: parts.get(k, 0.0) + v for k, v in p.items()}
     return total, parts
@@ -140,7 +149,10 @@ class Run:
         self.channels = m["channels"] or self.info.in_channels
         self.scales = [int(s) for s in (m["scales"] or [m["scale"]])]
         torch.manual_seed(recipe["train"]["seed"])
-        self.model = create_model(m["name"], scale=self.scales[0], **m["options"])
+        options = dict(m["options"])
+        if m["channels"]:
+            options.setdefault("channels", m["channels"])
+        self.model = create_model(m["name"], scale=self.scales[0], **options)
         if m["init"]:
             fresh = init_from(self.model, m["init"])
             if ctx.main and not quiet:
@@ -148,8 +160,11 @@ class Run:
                       file=sys.stderr)
         self.model.to(device).train()
         self.multi_scale = len(self.scales) > 1
-        self.ddp = (nn.parallel.DistributedDataParallel(self.model, device_ids=[device.index] if device.type == "cuda" else None)
-                    if ctx.world > 1 else self.model)
+        if self.multi_scale and not self.info.multi_scale:
+            raise SrkitError(f"model {self.info.name!r} cannot train on several scales (model.scales); use model.scale")
+        view = TrainView(self.model, self.multi_scale)
+        self.net = (nn.parallel.DistributedDataParallel(view, device_ids=[device.index] if device.type == "cuda" else None)
+                    if ctx.world > 1 else view)
         ema_decay = recipe["train"]["ema"]
         self.ema = EMA(self.model, ema_decay) if ema_decay else None
         self.disc = None
@@ -212,21 +227,23 @@ class Run:
         if self.disc is not None:
             self.disc.requires_grad_(False)
         with torch.autocast(self.device.type, enabled=self.amp):
-            out = run_model(self.ddp, lr, scale)
+            out = self.net(lr, scale)
             total, parts = supervised_loss(self.loss, out, hr, self.disc, recursive_alpha(cfg, self.step))
         if not dist_.all_finite(self.ctx, total):
             raise SrkitError(f"loss became {float(total.detach())} at step {self.step + 1} (stage {stage['name']!r}): "
                              "training stopped; the last good checkpoint is kept. Lower optim.lr or set "
                              "train.clip_grad_norm")
         self.opt.zero_grad(set_to_none=True)
-        self._backward_step(total, self.opt, self.model, cfg)
+        self._backward_step(total, self.opt, cfg)
+        parts = {k: float(v.detach()) for k, v in parts.items()}
         if self.disc is not None and self.disc_opt is not None:
-            self._disc_step(sr_output(out).detach(), hr)
+            parts["d_loss"] = self._disc_step(final_output(out).detach(), hr)
         if self.ema is not None:
             self.ema.update(self.model)
-        return float(total.detach()), {k: float(v.detach()) for k, v in parts.items()}
+        return float(total.detach()), parts
 
-    def _backward_step(self, loss, opt, model, cfg) -> None:
+    def _backward_step(self, loss, opt, cfg) -> None:
+        """Backward, gradient clipping (global norm; VDSR's adjustable bound), optimiser step."""
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(opt)
@@ -247,7 +264,8 @@ class Run:
         else:
             opt.step()
 
-    def _disc_step(self, sr: torch.Tensor, hr: torch.Tensor) -> None:
+    def _disc_step(self, sr: torch.Tensor, hr: torch.Tensor) -> float:
+        """One discriminator update on real ``hr`` and detached ``sr``; returns its loss."""
         self.disc.requires_grad_(True)
         with torch.autocast(self.device.type, enabled=self.amp):
             d_loss = self.loss.adversarial.discriminator_loss(self.disc(hr), self.disc(sr))
@@ -263,6 +281,7 @@ class Run:
             self.scaler.update()
         else:
             self.disc_opt.step()
+        return float(d_loss.detach())
 
     # -- checkpoints ----------------------------------------------------------
     def state(self, stage: dict) -> dict:
@@ -315,7 +334,7 @@ def _prepare_out(out: Path, resume: bool, recipe: dict, main: bool) -> dict | No
     if latest is None:
         return None
     path, state = latest
-    saved = json.loads(state["recipe_json"])
+    saved = load_recipe(json.loads(state["recipe_json"]))  # completed with today's defaults
     changed = [k for k in differences(saved, recipe) if k not in RESUME_MUTABLE]
     if changed:
         raise SrkitError(f"--resume: the recipe differs from the run's in {', '.join(changed)}")
@@ -356,8 +375,9 @@ def _loop(run: Run, state: dict | None) -> None:
     start = int(state["step"]) if state else 0
     logs = None
     if ctx.main:
-        logs = (CsvLog(run.out / "train.csv", TRAIN_FIELDS), CsvLog(run.out / "val.csv", VAL_FIELDS))
-        for log in logs:
+        logs = (CsvLog(run.out / "train.csv", TRAIN_FIELDS), CsvLog(run.out / "val.csv", VAL_FIELDS),
+                tensorboard(run.out / "tb"))
+        for log in logs[:2]:
             log.truncate(start)
     progress = Progress(run.total, start, cfg["log"]["every"], enabled=not run.quiet)
     if state:
@@ -390,6 +410,8 @@ def _loop(run: Run, state: dict | None) -> None:
         run.restore(state, stage)
     if ctx.main:
         progress.close()
+        if logs[2] is not None:
+            logs[2].close()
         _export(run, stage)
         progress.message(f"done: {run.out} (best validation PSNR {run.best:.2f} dB)")
     dist_.barrier(ctx)
@@ -403,11 +425,16 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
                        "terms": " ".join(f"{k}={v:.6g}" for k, v in parts.items()),
                        "lr": f"{run.opt.param_groups[0]['lr']:.6g}", "samples_per_s": f"{rate:.2f}",
                        "wall_s": f"{run.wall:.1f}"})
+        if logs[2] is not None:
+            for k, v in {"loss": loss, **parts}.items():
+                logs[2].add_scalar(f"train/{k}", v, step)
     if run.val and (step % cfg["validate"]["every"] == 0 or last):
         scores = []
         for s, pairs in run.val.items():
-            r = evaluate(run.eval_model(), pairs, s, run.device, run_model)
+            r = evaluate(run.eval_model(), pairs, s, run.device, run.multi_scale)
             logs[1].write({"step": step, "scale": s, "psnr": f"{r['psnr']:.4f}", "ssim": f"{r['ssim']:.5f}"})
+            if logs[2] is not None:
+                logs[2].add_scalar(f"val/psnr_x{s}", r["psnr"], step)
             scores.append(r["psnr"])
             progress.message(f"step {step}: {cfg['validate']['set']} x{s} PSNR {r['psnr']:.3f} dB SSIM {r['ssim']:.4f}")
         mean = float(np.mean(scores))
@@ -419,14 +446,12 @@ def _after_step(run: Run, stage: dict, loss: float, parts: dict, rate: float, lo
 
 
 def _export(run: Run, stage: dict) -> Path:
-    """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata."""
-    model = run.eval_model()
+    """Final (EMA if used) weights as ``final.safetensors`` with the run's metadata (srkit.save_weights)."""
     meta = {
-        "recipe": run.recipe["name"], "model": run.info.name, "scales": list(run.scales),
-        "data": list(run.recipe["data"]["train"]), "degradation": run.recipe["data"]["degradation"],
-        "steps": run.step, "wall_s": round(run.wall), "ema": run.ema is not None,
-        "best_val_psnr": round(run.best, 4), "val_set": run.recipe["validate"]["set"],
+        "recipe": run.recipe["name"], "paper": run.recipe["paper"], "model": run.info.name,
+        "scales": list(run.scales), "data": list(run.recipe["data"]["train"]),
+        "degradation": run.recipe["data"]["degradation"], "steps": run.step, "wall_s": round(run.wall),
+        "ema": run.ema is not None, "best_val_psnr": None if math.isinf(run.best) else round(run.best, 4),
+        "val_set": run.recipe["validate"]["set"],
     }
-    path = run.out / "final.safetensors"
-    save_weights(model, path, meta)
-    return path
+    return save_weights(run.eval_model(), run.out / "final.safetensors", meta)

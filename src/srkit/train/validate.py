@@ -8,20 +8,23 @@ from srkit.data.pairs import EvalPair
 from srkit.metrics import psnr, ssim
 
 
-def sr_output(out):
-    """The final SR image of a model's output (a tensor, or a list whose last item is the final one)."""
-    return out[-1] if isinstance(out, (list, tuple)) else out
+def final_output(out):
+    """The final SR image of a training output: a tensor, DRCN's ``(final, [...])`` or LapSRN's levels."""
+    if isinstance(out, torch.Tensor):
+        return out
+    return out[0] if isinstance(out, tuple) and isinstance(out[1], (list, tuple)) else out[-1]
 
 
 @torch.no_grad()
-def evaluate(model, pairs: list[EvalPair], scale: int, device, forward) -> dict[str, float]:
-    """Mean PSNR and SSIM of ``model`` on ``pairs``; ``forward(model, lr, scale)`` runs the model."""
+def evaluate(model, pairs: list[EvalPair], scale: int, device, pass_scale: bool = False) -> dict[str, float]:
+    """Mean PSNR and SSIM of ``model`` on ``pairs``; ``pass_scale`` calls ``model(lr, scale=scale)``."""
     was_training = model.training
     model.eval()
     scores = {"psnr": 0.0, "ssim": 0.0}
     try:
         for pair in pairs:
-            sr = sr_output(forward(model, pair.lr.to(device), scale)).clamp(0, 1).float().cpu()
+            lr = pair.lr.to(device)
+            sr = (model(lr, scale=scale) if pass_scale else model(lr)).clamp(0, 1).float().cpu()
             scores["psnr"] += psnr(sr, pair.hr, scale)
             scores["ssim"] += ssim(sr, pair.hr, scale)
     finally:
