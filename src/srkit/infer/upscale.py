@@ -49,7 +49,7 @@ from srkit.models.registry import ModelInfo, check_scale, create_model, describe
 #: Models tried by :func:`best_model`, best first, when srkit ships weights for them.
 PREFERRED_MODELS = ("espcn", "fsrcnn", "srcnn")
 #: On CPU an auto tile's activations aim at this many bytes (cache-sized tiles run faster) ...
-CPU_TILE_BYTES = 8 << 20
+CPU_TILE_BYTES = 24 << 20
 #: ... but a tile side is at least this many times the overlap, so that recomputed borders
 #: stay under ~40% (models with a wide receptive field are heavy, compute- not cache-bound).
 MIN_TILE_PER_PAD = 12
