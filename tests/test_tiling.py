@@ -105,3 +105,26 @@ def test_tiles_side_by_side_on_several_threads_give_the_same_output():
         torch.set_num_threads(before)
     assert done[-1] == (20, 20) and len(done) == 20
     assert np.abs(tiled.astype(int) - full).max() <= 1  # float noise may flip a rounding
+
+
+def test_interrupt_stops_side_by_side_tiles_promptly():
+    up = Upscaler("bicubic", 2, tile=4, device="cpu")
+    stored = []
+    store = up._store
+    up._store = lambda dst, y: (stored.append(1), store(dst, y))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    seen = []
+
+    def stop(k, n):
+        seen.append(k)
+        if k == 2:
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            up.upscale_array(np.zeros((400, 400, 1), np.uint8), progress=stop)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 2] and len(stored) < 5000  # of 10,000 queued tiles, the rest were dropped

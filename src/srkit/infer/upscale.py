@@ -260,12 +260,13 @@ class Upscaler:
                     progress(i + 1, total)
             return
         torch.set_num_threads(1)
+        pool = ThreadPoolExecutor(threads)
         try:
-            with ThreadPoolExecutor(threads) as pool:
-                for i, _ in enumerate(pool.map(work, todo)):
-                    if progress:
-                        progress(i + 1, total)
-        finally:
+            for i, _ in enumerate(pool.map(work, todo)):
+                if progress:
+                    progress(i + 1, total)
+        finally:  # on Ctrl-C or an error, drop the queued tiles instead of finishing them
+            pool.shutdown(wait=True, cancel_futures=True)
             torch.set_num_threads(threads)
 
     def upscale_array(self, pixels: np.ndarray, alpha: np.ndarray | None = None, *,
