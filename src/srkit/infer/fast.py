@@ -1,6 +1,6 @@
 """Faster, numerically equivalent CPU versions of a model for inference.
 
-Two rewrites, each kept only when the rewritten model reproduces the original
+Rewrites, each kept only when the rewritten model reproduces the original
 output (max abs diff <= 1e-4) on two probe sizes; of the equivalent versions
 the one measured fastest on a tile-sized probe is used, so a model the
 rewrites do not suit simply runs as it is:
@@ -10,10 +10,12 @@ rewrites do not suit simply runs as it is:
    on the LR grid to C*s^2 channels followed by ``PixelShuffle(s)`` (the
    sub-pixel identity of Shi et al. 2016), which oneDNN runs several times faster;
 2. TorchScript trace + freeze + ``optimize_for_inference``, which folds
-   convolutions with their activations and pre-packs weights for oneDNN.
+   convolutions with their activations and pre-packs weights for oneDNN;
+3. TorchScript trace + freeze run with oneDNN Graph fusion (:class:`FusedScript`).
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 import warnings
@@ -76,10 +78,44 @@ def _swap_deconvs(net: nn.Module) -> nn.Module:
 
 
 def _script(net: nn.Module, probe: torch.Tensor) -> nn.Module:
+    """Frozen TorchScript with ``optimize_for_inference``."""
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         traced = torch.jit.trace(net, probe, check_trace=False)
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+
+@contextlib.contextmanager
+def onednn_fusion():
+    """oneDNN Graph fusion of frozen TorchScript graphs on within the block (a global torch flag)."""
+    before = torch._C._jit_llga_enabled()
+    torch.jit.enable_onednn_fusion(True)
+    try:
+        yield
+    finally:
+        torch.jit.enable_onednn_fusion(before)
+
+
+class FusedScript(nn.Module):
+    """A frozen TorchScript module run with oneDNN Graph fusion (fused conv + activation kernels).
+
+    Callers running many tiles in threads should hold :func:`onednn_fusion` around
+    the whole run, so that the flag is not switched while other threads compile.
+    """
+
+    def __init__(self, scripted):
+        super().__init__()
+        self.scripted = scripted
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with onednn_fusion():
+            return self.scripted(x)
+
+
+def _fused(net: nn.Module, probe: torch.Tensor) -> FusedScript:
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        return FusedScript(torch.jit.freeze(torch.jit.trace(net, probe, check_trace=False)))
 
 
 def _same(a: nn.Module, b: nn.Module, probes) -> bool:
@@ -114,15 +150,17 @@ def optimize_for_cpu(net: nn.Module, channels: int, tile: int = 96) -> nn.Module
     """
     gen = torch.Generator().manual_seed(0)
     probes = [torch.rand(1, channels, h, w, generator=gen) for h, w in ((11, 14), (16, 13))]
-    candidates = [net]
-    for rewrite in (_swap_deconvs, lambda m: _script(m, probes[0])):
-        for base in list(candidates):
-            try:
-                candidate = rewrite(base)
-                if _same(net, candidate, probes):
-                    candidates.append(candidate)
-            except Exception:  # noqa: BLE001 - a model a rewrite cannot handle stays as it is
-                continue
+    def keep(make) -> list[nn.Module]:
+        """[the rewrite] if it builds and reproduces ``net``, else []."""
+        try:
+            candidate = make()
+            return [candidate] if _same(net, candidate, probes) else []
+        except Exception:  # noqa: BLE001 - a model a rewrite cannot handle stays as it is
+            return []
+
+    eager = [net] + keep(lambda: _swap_deconvs(net))
+    candidates = eager + [c for base in eager for compile_ in (_script, _fused)
+                          for c in keep(lambda: compile_(base, probes[0]))]  # noqa: B023 - called at once
     if len(candidates) == 1:
         return net
     params = sum(p.numel() for p in net.parameters())
