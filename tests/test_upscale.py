@@ -397,3 +397,17 @@ def test_safetensors_model_file(tmp_path, capsys):
         Upscaler(net, 2)
     rc, err = _cli(capsys, src, "--model", tmp_path / "missing.safetensors")
     assert rc == 2 and "missing.safetensors" in err
+
+
+def test_fused_script_is_exact_and_restores_the_global_flag():
+    from srkit.infer.fast import _fused
+
+    torch.manual_seed(0)
+    net = create_model("espcn", 2).eval()
+    x = torch.rand(1, 1, 21, 18)
+    fused = _fused(net, x)
+    before = torch._C._jit_llga_enabled()
+    with torch.inference_mode():
+        for _ in range(3):  # the profiling executor fuses after a few runs
+            torch.testing.assert_close(fused(x), net(x), atol=1e-4, rtol=0)
+    assert torch._C._jit_llga_enabled() == before
