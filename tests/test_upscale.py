@@ -13,7 +13,7 @@ from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
 from srkit.imaging.io import read_image, write_image
 from srkit.imaging.resize import imresize
 from srkit.infer.upscale import Upscaler, best_model
-from srkit.models.registry import ModelInfo, create_model
+from srkit.models.registry import ModelInfo, create_model, describe
 
 RNG = np.random.default_rng(0)
 H, W = 15, 21
@@ -399,15 +399,17 @@ def test_safetensors_model_file(tmp_path, capsys):
     assert rc == 2 and "missing.safetensors" in err
 
 
-def test_fused_script_is_exact_and_restores_the_global_flag():
-    from srkit.infer.fast import _fused
-
+def test_several_upscalers_and_tile_sizes_in_one_process():
+    """Regression: a fused oneDNN Graph path once crashed on the third tile size in a process."""
     torch.manual_seed(0)
     net = create_model("espcn", 2).eval()
-    x = torch.rand(1, 1, 21, 18)
-    fused = _fused(net, x)
-    before = torch._C._jit_llga_enabled()
-    with torch.inference_mode():
-        for _ in range(3):  # the profiling executor fuses after a few runs
-            torch.testing.assert_close(fused(x), net(x), atol=1e-4, rtol=0)
-    assert torch._C._jit_llga_enabled() == before
+    img = np.random.default_rng(0).integers(0, 256, (1024, 1024, 1), dtype=np.uint8)  # many edge-tile shapes
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # tiles side by side, as on a user's machine
+    try:
+        outs = [Upscaler(net, 2, info=describe("espcn"), tile=t, device="cpu").upscale_array(img)
+                for t in (128, 192, 256)]
+    finally:
+        torch.set_num_threads(threads)
+    for out in outs[1:]:
+        assert np.abs(out[0].astype(int) - outs[0][0].astype(int)).max() <= 1

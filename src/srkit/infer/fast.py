@@ -10,12 +10,14 @@ rewrites do not suit simply runs as it is:
    on the LR grid to C*s^2 channels followed by ``PixelShuffle(s)`` (the
    sub-pixel identity of Shi et al. 2016), which oneDNN runs several times faster;
 2. TorchScript trace + freeze + ``optimize_for_inference``, which folds
-   convolutions with their activations and pre-packs weights for oneDNN;
-3. TorchScript trace + freeze run with oneDNN Graph fusion (:class:`FusedScript`).
+   convolutions with their activations and pre-packs weights for oneDNN.
+
+PyTorch's oneDNN Graph fusion is deliberately not used: in torch 2.13 it fails
+("could not create a primitive descriptor") once several tile sizes or models
+run in one process.
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
 import warnings
@@ -85,39 +87,6 @@ def _script(net: nn.Module, probe: torch.Tensor) -> nn.Module:
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
 
 
-@contextlib.contextmanager
-def onednn_fusion():
-    """oneDNN Graph fusion of frozen TorchScript graphs on within the block (a global torch flag)."""
-    before = torch._C._jit_llga_enabled()
-    torch.jit.enable_onednn_fusion(True)
-    try:
-        yield
-    finally:
-        torch.jit.enable_onednn_fusion(before)
-
-
-class FusedScript(nn.Module):
-    """A frozen TorchScript module run with oneDNN Graph fusion (fused conv + activation kernels).
-
-    Callers running many tiles in threads should hold :func:`onednn_fusion` around
-    the whole run, so that the flag is not switched while other threads compile.
-    """
-
-    def __init__(self, scripted):
-        super().__init__()
-        self.scripted = scripted
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with onednn_fusion():
-            return self.scripted(x)
-
-
-def _fused(net: nn.Module, probe: torch.Tensor) -> FusedScript:
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        return FusedScript(torch.jit.freeze(torch.jit.trace(net, probe, check_trace=False)))
-
-
 def _same(a: nn.Module, b: nn.Module, probes) -> bool:
     with torch.inference_mode():
         return all(torch.allclose(a(x), b(x), atol=1e-4, rtol=0) for x in probes)
@@ -159,7 +128,7 @@ def optimize_for_cpu(net: nn.Module, channels: int, tile: int = 96) -> nn.Module
             return []
 
     eager = [net] + keep(lambda: _swap_deconvs(net))
-    candidates = eager + [c for base in eager for compile_ in (_script, _fused)
+    candidates = eager + [c for base in eager for compile_ in (_script,)
                           for c in keep(lambda: compile_(base, probes[0]))]  # noqa: B023 - called at once
     if len(candidates) == 1:
         return net

@@ -18,7 +18,6 @@ receptive field, so tiled output equals the whole-image output.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import warnings
@@ -43,7 +42,7 @@ from srkit.imaging.io import (
     write_image,
 )
 from srkit.imaging.resize import imresize, output_size
-from srkit.infer.fast import FusedScript, onednn_fusion, optimize_for_cpu
+from srkit.infer.fast import optimize_for_cpu
 from srkit.infer.tiling import core_slice, count_tiles, imresize_strips, tiles
 from srkit.models.registry import ModelInfo, check_scale, create_model, describe
 
@@ -262,12 +261,10 @@ class Upscaler:
             return
         torch.set_num_threads(1)
         pool = ThreadPoolExecutor(threads)
-        fusion = onednn_fusion() if isinstance(self.net, FusedScript) else contextlib.nullcontext()
         try:
-            with fusion:
-                for i, _ in enumerate(pool.map(work, todo)):
-                    if progress:
-                        progress(i + 1, total)
+            for i, _ in enumerate(pool.map(work, todo)):
+                if progress:
+                    progress(i + 1, total)
         finally:  # on Ctrl-C or an error, drop the queued tiles instead of finishing them
             pool.shutdown(wait=True, cancel_futures=True)
             torch.set_num_threads(threads)
