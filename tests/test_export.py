@@ -83,3 +83,13 @@ def test_cli_export_from_weights_file(tmp_path, capsys):
     assert main(["export", "--weights", str(weights), "-o", str(tmp_path / "e.onnx")]) == 0
     assert main(["export", "--weights", str(weights), "--scale", "2", "-o", str(tmp_path / "x.onnx")]) == 2
     assert "holds espcn x4" in capsys.readouterr().err
+
+
+def test_export_never_replaces_a_file_without_overwrite(tmp_path):
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"keep")
+    with pytest.raises(SrkitError, match="already exists"):
+        srkit.export_onnx("espcn", out, scale=2)
+    assert out.read_bytes() == b"keep"
+    srkit.export_onnx("espcn", out, scale=2, overwrite=True)
+    assert out.read_bytes() != b"keep" and [p.name for p in tmp_path.iterdir()] == ["m.onnx"]

@@ -11,16 +11,19 @@ with PyTorch (max abs diff <= ``atol``). Needs the ``srkit[onnx]`` extra.
 from __future__ import annotations
 
 import inspect
+import io
 import warnings
 from pathlib import Path
 
+from srkit.atomic import atomic_open
 from srkit.errors import SrkitError
 
 MIN_OPSET = 17
 
 
 def export_onnx(model, path, scale: int | None = None, pretrained: bool = False, opset: int = MIN_OPSET,
-                size: tuple[int, int] = (17, 23), check: bool = True, atol: float = 1e-4, **overrides) -> Path:
+                size: tuple[int, int] = (17, 23), check: bool = True, atol: float = 1e-4,
+                overwrite: bool = False, **overrides) -> Path:
     """Export ``model`` (a zoo name or a model from ``create_model``) to ONNX at ``path``.
 
     Returns the path. Raises SrkitError when onnx/onnxruntime are missing, the
@@ -53,36 +56,34 @@ def export_onnx(model, path, scale: int | None = None, pretrained: bool = False,
     sample = torch.rand(1, channels, *size)
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    if path.exists() and not overwrite:
+        raise SrkitError(f"{path}: already exists (pass --overwrite, or overwrite=True, to replace it)")
     axes = {"lr": {0: "n", 2: "h", 3: "w"}, "sr": {0: "n", 2: "sh", 3: "sw"}} if dynamic else None
     # the TorchScript exporter: the dynamo one needs onnxscript; torch < 2.5 has no `dynamo` option
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    buffer = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter warns that it is the legacy path
         try:
-            torch.onnx.export(model, (sample,), str(tmp), input_names=["lr"], output_names=["sr"],
+            torch.onnx.export(model, (sample,), buffer, input_names=["lr"], output_names=["sr"],
                               opset_version=opset, dynamic_axes=axes, **legacy)
         except Exception as exc:
-            tmp.unlink(missing_ok=True)
             raise SrkitError(f"export: torch.onnx could not export {info.name} ({str(exc).splitlines()[0]})") from None
+    data = buffer.getvalue()
     if check:
         shapes = [(1, *size), (2, size[0] + 6, size[1] - 5)] if dynamic else [(1, *size)]
-        try:
-            _check(model, tmp, shapes, channels, atol, onnxruntime)
-        except SrkitError:
-            tmp.unlink(missing_ok=True)
-            raise
-    tmp.replace(path)
+        _check(model, data, shapes, channels, atol, onnxruntime)
+    with atomic_open(path, overwrite) as f:
+        f.write(data)
     return path
 
 
-def _check(model, path: Path, shapes, channels: int, atol: float, onnxruntime) -> None:
-    """Run the file in onnxruntime and compare with the PyTorch model."""
+def _check(model, data: bytes, shapes, channels: int, atol: float, onnxruntime) -> None:
+    """Run the serialised model in onnxruntime and compare with the PyTorch model."""
     import numpy as np
     import torch
 
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
     gen = torch.Generator().manual_seed(0)
     for n, h, w in shapes:
         lr = torch.rand(n, channels, h, w, generator=gen)

@@ -15,6 +15,7 @@ def add_parser(sub, name):
                                                    "pre-upsampling models; default 17x23)")
     p.add_argument("--no-check", action="store_true", help="skip the onnxruntime comparison")
     p.add_argument("-o", "--output", required=True, help="output .onnx file")
+    p.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
     return p
 
 
@@ -41,6 +42,6 @@ def run(args) -> int:
     else:
         raise SrkitError("export: give --model NAME (or --weights FILE)")
     path = export_onnx(model, args.output, scale=args.scale, pretrained=args.pretrained, opset=args.opset,
-                       size=size, check=not args.no_check)
+                       size=size, check=not args.no_check, overwrite=args.overwrite)
     print(f"wrote {path}" + ("" if args.no_check else " (checked against onnxruntime)"))
     return 0
