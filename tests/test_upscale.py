@@ -140,13 +140,16 @@ def test_outscale_is_model_then_matlab_bicubic():
     assert srkit.upscale(rgb, "bicubic", 2, outscale=1.5).shape == (23, 32, 3)  # ceil(1.5 x)
 
 
-def test_best_model_prefers_shipped_weights(monkeypatch):
+def test_best_model_is_the_best_measured_shipped_one(monkeypatch, tmp_path):
     from srkit.models import weights
 
-    monkeypatch.setattr(weights, "pretrained_available", lambda name, scale: False)
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
     assert best_model(2) == "bicubic" and Upscaler(scale=3).info.name == "bicubic"
-    monkeypatch.setattr(weights, "pretrained_available", lambda name, scale: name == "fsrcnn" and scale == 3)
+    for name, psnr in [("espcn", 32.6), ("fsrcnn", 33.1), ("srcnn", 32.8)]:
+        weights.save_weights(create_model(name, 3), tmp_path / f"{name}_x3.safetensors",
+                             {"scores": {"Set5": {"psnr": psnr}}})
     assert best_model(3) == "fsrcnn" and best_model(2) == "bicubic"
+    assert list(weights.shipped_at(3)) == ["fsrcnn", "srcnn", "espcn"]
 
 
 def test_learned_model_without_weights_is_a_clear_error(monkeypatch):

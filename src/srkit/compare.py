@@ -21,11 +21,10 @@ GAP = 4
 
 
 def default_models(scale: int) -> list[str]:
-    """nearest, bicubic and every model srkit ships weights for at ``scale``."""
-    from srkit.infer.upscale import PREFERRED_MODELS
-    from srkit.models.weights import pretrained_available
+    """nearest, bicubic and every model srkit ships weights for at ``scale`` (best last)."""
+    from srkit.models.weights import shipped_at
 
-    return ["nearest", "bicubic"] + [m for m in PREFERRED_MODELS if pretrained_available(m, scale)]
+    return ["nearest", "bicubic"] + list(shipped_at(scale))[::-1]
 
 
 def super_resolve_all(hr: np.ndarray, models: list[str], scale: int) -> list[tuple[str, np.ndarray, float]]:

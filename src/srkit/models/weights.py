@@ -138,6 +138,17 @@ def shipped() -> list[str]:
     return sorted(p.name.removesuffix(".safetensors") for p in WEIGHTS_DIR.glob("*_x*.safetensors"))
 
 
+def shipped_at(scale: int) -> dict[str, float]:
+    """Models shipped for ``scale`` -> their measured Set5 PSNR (``-inf`` if none is recorded), best first."""
+    scores = {}
+    for stem in shipped():
+        name, _, s = stem.rpartition("_x")
+        if s == str(scale):
+            meta = read_metadata(pretrained_path(name, scale))
+            scores[name] = float(meta.get("scores", {}).get("Set5", {}).get("psnr", float("-inf")))
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+
+
 def pretrained_available(name: str, scale: int) -> bool:
     from srkit.models.registry import describe
 
