@@ -31,3 +31,31 @@ def test_shipped_model_scores_what_its_metadata_says(stem, shared_data):
     meta = read_metadata(WEIGHTS_DIR / f"{stem}.safetensors")
     (record,) = benchmark([meta["architecture"]], ["Set5"], [meta["scale"]], shared_data, pretrained=True)
     assert record.psnr == pytest.approx(meta["scores"]["Set5"]["psnr"], abs=0.01)
+
+
+def test_ship_weights_tool_records_measured_scores(tmp_path, monkeypatch):
+    """tools/ship_weights.py: a run's final weights land in the weights folder with their bench scores."""
+    import importlib.util
+    from pathlib import Path
+
+    from srkit.models import weights
+    from srkit.train import train
+    from test_train import make_images, tiny_recipe
+
+    for name in ("Set5", "Set14", "BSD100"):
+        make_images(tmp_path / "data" / name, 2, 30, 7)
+    recipe = tiny_recipe(tmp_path, train__steps=4)
+    recipe["model"] = {"name": "espcn", "scale": 2}
+    run = train(recipe, out=tmp_path / "run", quiet=True)
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "shipped")
+    spec = importlib.util.spec_from_file_location(
+        "ship_weights", Path(__file__).resolve().parents[1] / "tools" / "ship_weights.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+
+    dest = tool.ship(run, str(tmp_path / "data"))
+    meta = weights.read_metadata(dest)
+    assert dest == tmp_path / "shipped" / "espcn_x2.safetensors"
+    assert meta["steps"] == 4 and set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
+    (record,) = benchmark(["espcn"], ["Set5"], [2], tmp_path / "data", pretrained=True)
+    assert meta["scores"]["Set5"]["psnr"] == pytest.approx(record.psnr, abs=1e-4)
