@@ -21,11 +21,13 @@ def atomic_open(path, overwrite: bool = True):
         raise SrkitError(f"{p}: folder {p.parent} does not exist")
     if p.exists() and not overwrite:
         raise SrkitError(f"{p}: already exists (pass --overwrite, or overwrite=True, to replace it)")
+    mode = p.stat().st_mode & 0o7777 if p.exists() else _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
+            os.fchmod(f.fileno(), mode)  # mkstemp's files are private (0600); outputs are not
             os.fsync(f.fileno())
         os.replace(tmp, p)
     except BaseException:
@@ -33,6 +35,13 @@ def atomic_open(path, overwrite: bool = True):
             os.unlink(tmp)
         raise
     _fsync_folder(p.parent)
+
+
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0666 less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _fsync_folder(folder: Path) -> None:
