@@ -58,7 +58,10 @@ def test_a_mismatch_is_reported_not_written(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_discriminators_and_bad_options_are_refused(tmp_path):
+def test_discriminators_and_bad_options_are_refused(tmp_path, monkeypatch):
+    from srkit.models import weights
+
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "none-shipped")
     with pytest.raises(SrkitError, match="discriminator"):
         srkit.export_onnx("srgan-d", tmp_path / "d.onnx")
     with pytest.raises(SrkitError, match="opset"):

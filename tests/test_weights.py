@@ -85,7 +85,10 @@ def test_bad_files_are_one_line_errors(tmp_path):
     assert read_metadata(agreed)["channels"] == 1
 
 
-def test_no_shipped_weights_is_a_clear_error():
+def test_no_shipped_weights_is_a_clear_error(tmp_path, monkeypatch):
+    from srkit.models import weights
+
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
     assert not pretrained_available("espcn", 3)
     with pytest.raises(SrkitError, match=r"no pretrained weights shipped for espcn x3; shipped: "):
         create_model("espcn", 3, pretrained=True)
