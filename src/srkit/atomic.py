@@ -13,14 +13,19 @@ from pathlib import Path
 from srkit.errors import SrkitError
 
 
+def refuse_existing(path, overwrite: bool) -> None:
+    """Raise unless ``path`` is free or may be replaced (callers check early, before costly work)."""
+    if not overwrite and Path(path).exists():
+        raise SrkitError(f"{path}: already exists (pass --overwrite, or overwrite=True, to replace it)")
+
+
 @contextlib.contextmanager
 def atomic_open(path, overwrite: bool = True):
     """Yield a binary file; on success it replaces ``path`` in one rename, made durable."""
     p = Path(path)
     if not p.parent.is_dir():
         raise SrkitError(f"{p}: folder {p.parent} does not exist")
-    if p.exists() and not overwrite:
-        raise SrkitError(f"{p}: already exists (pass --overwrite, or overwrite=True, to replace it)")
+    refuse_existing(p, overwrite)
     mode = p.stat().st_mode & 0o7777 if p.exists() else _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
     try:

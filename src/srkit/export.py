@@ -15,7 +15,7 @@ import io
 import warnings
 from pathlib import Path
 
-from srkit.atomic import atomic_open
+from srkit.atomic import atomic_open, refuse_existing
 from srkit.errors import SrkitError
 
 MIN_OPSET = 17
@@ -56,8 +56,7 @@ def export_onnx(model, path, scale: int | None = None, pretrained: bool = False,
     sample = torch.rand(1, channels, *size)
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise SrkitError(f"{path}: already exists (pass --overwrite, or overwrite=True, to replace it)")
+    refuse_existing(path, overwrite)
     axes = {"lr": {0: "n", 2: "h", 3: "w"}, "sr": {0: "n", 2: "sh", 3: "sw"}} if dynamic else None
     # the TorchScript exporter: the dynamo one needs onnxscript; torch < 2.5 has no `dynamo` option
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srkit.atomic import atomic_open
+from srkit.atomic import atomic_open, refuse_existing
 from srkit.errors import SrkitError
 
 #: Default pixel limit (width x height) that guards against decompression bombs.
@@ -291,8 +291,7 @@ def write_image(path, pixels, alpha=None, *, bit_depth: int = 8, fmt: str | None
 
     p = Path(path)
     name = format_for(p, fmt)
-    if p.exists() and not overwrite:
-        raise SrkitError(f"{p}: already exists (pass --overwrite, or overwrite=True, to replace it)")
+    refuse_existing(p, overwrite)
     if alpha is not None and name not in _ALPHA_FORMATS:
         raise SrkitError(f"{p}: {name} cannot store an alpha channel; use PNG, TIFF or WebP")
     if bit_depth not in (8, 16):

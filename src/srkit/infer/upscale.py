@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from srkit.atomic import refuse_existing
 from srkit.errors import SrkitError
 from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
 from srkit.imaging.io import (
@@ -352,8 +353,7 @@ class Upscaler:
         name = format_for(dst, fmt)
         if dst.exists() and src.exists() and os.path.samefile(dst, src):
             raise SrkitError(f"{dst}: is the input file; srkit never overwrites an input")
-        if dst.exists() and not overwrite:
-            raise SrkitError(f"{dst}: already exists (use --overwrite / overwrite=True to replace it)")
+        refuse_existing(dst, overwrite)
         pic = read_image(src, max_pixels=self.max_pixels, native=True)
         if pic.alpha is not None and name not in _ALPHA_FORMATS:
             raise SrkitError(f"{src}: has an alpha channel that {name} cannot store; "
