@@ -13,6 +13,7 @@ import numpy as np
 
 from srkit.bench.protocol import crop_to_scale
 from srkit.errors import SrkitError
+from srkit.imaging.io import quantize
 from srkit.imaging.resize import imresize
 from srkit.metrics import psnr
 
@@ -61,7 +62,7 @@ def panel(images: list[tuple[str, np.ndarray]], box=None, zoom: int = 1) -> np.n
     canvas = Image.new("RGB", (len(crops) * (w + GAP) - GAP, h + LABEL_HEIGHT), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
     for i, (label, img) in enumerate(crops):
-        canvas.paste(Image.fromarray(np.floor(img * 255 + 0.5).astype(np.uint8)), (i * (w + GAP), LABEL_HEIGHT))
+        canvas.paste(Image.fromarray(quantize(img, 8)), (i * (w + GAP), LABEL_HEIGHT))
         draw.text((i * (w + GAP) + 2, 2), label, fill=(0, 0, 0))
     return np.asarray(canvas, dtype=np.float32) / 255.0
 

@@ -29,7 +29,7 @@ from torch.utils.data import Dataset, Sampler
 from srkit.bench.protocol import make_pair
 from srkit.errors import SrkitError
 from srkit.imaging.degrade import add_noise, degradation, downscale, gaussian_blur
-from srkit.imaging.io import read_image
+from srkit.imaging.io import quantize, read_image
 from srkit.metrics import to_uint8
 
 
@@ -133,7 +133,7 @@ class PatchDataset(Dataset):
             region = gaussian_blur(region, self.post_blur)
         out = region[y - y0:y - y0 + p, x - x0:x - x0 + p]
         if self.channels == 3:
-            out = np.floor(np.clip(out, 0, 1) * 255.0 + 0.5) / 255.0
+            out = quantize(out, 8) / 255.0  # 8-bit LR, as the benchmark files are
         return out.astype(np.float32)
 
 

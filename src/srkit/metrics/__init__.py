@@ -16,6 +16,7 @@ import numpy as np
 
 from srkit.errors import SrkitError
 from srkit.imaging.color import y_of
+from srkit.imaging.io import quantize
 
 __all__ = ["psnr", "ssim", "prepare", "to_uint8"]
 
@@ -35,7 +36,7 @@ def to_uint8(image) -> np.ndarray:
         return arr
     if arr.dtype.kind in "iu":
         raise SrkitError(f"metrics: integer images must be uint8, got {arr.dtype}")
-    return np.floor(np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return quantize(arr, 8)
 
 
 def prepare(image, channel: str = "y", shave: int = 0) -> np.ndarray:
