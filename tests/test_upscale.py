@@ -379,12 +379,38 @@ def test_optimize_for_cpu_keeps_the_output():
     from srkit.infer.fast import optimize_for_cpu
 
     torch.manual_seed(0)
-    for name in ("espcn", "fsrcnn"):
-        net = create_model(name, 3).eval()
+    for name, scale in (("espcn", 3), ("espcn", 2), ("fsrcnn", 3), ("srcnn", 2)):
+        net = create_model(name, scale).eval()
         fast = optimize_for_cpu(net, 1, tile=32)
-        x = torch.rand(1, 1, 19, 26)
+        for h, w in ((19, 26), (24, 32)):  # odd and divisible by 4 (the space-to-depth path)
+            x = torch.rand(1, 1, h, w)
+            with torch.inference_mode():
+                torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("out_channels,kernel", [(1, 5), (1, 3), (4, 3), (3, 3), (8, 3), (16, 1)])
+@pytest.mark.parametrize("act", [None, torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid(),
+                                 torch.nn.LeakyReLU(0.2)])
+def test_fused_conv_is_the_conv_and_its_activation(out_channels, kernel, act):
+    from srkit.infer.fast import FusedConv
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(6, out_channels, kernel, padding=kernel // 2)
+    fused = FusedConv(conv, act)
+    assert fused.r == {1: 4, 3: 2, 4: 2}.get(out_channels, 1)
+    for h, w in ((16, 24), (15, 22), (8, 9)):
+        x = torch.rand(2, 6, h, w)
         with torch.inference_mode():
-            torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)
+            want = conv(x) if act is None else act(conv(x))
+            torch.testing.assert_close(fused(x), want, atol=1e-5, rtol=0)
+
+
+def test_channels_last_pixel_shuffle_is_pixel_shuffle():
+    from srkit.infer.fast import pixel_shuffle
+
+    x = torch.rand(2, 18, 5, 7)
+    for t in (x, x.contiguous(memory_format=torch.channels_last)):
+        assert torch.equal(pixel_shuffle(t, 3), torch.pixel_shuffle(t, 3))
 
 
 def test_safetensors_model_file(tmp_path, capsys):

@@ -1,7 +1,7 @@
 """Faster, numerically equivalent CPU versions of a model for inference.
 
 Rewrites, each kept only when the rewritten model reproduces the original
-output (max abs diff <= 1e-4) on two probe sizes; of the equivalent versions
+output (max abs diff <= 1e-4) on three probe sizes; of the equivalent versions
 the one measured fastest on a tile-sized probe is used, so a model the
 rewrites do not suit simply runs as it is:
 
@@ -9,8 +9,16 @@ rewrites do not suit simply runs as it is:
    (FSRCNN's deconvolution, LapSRN's upsampling) becomes a regular convolution
    on the LR grid to C*s^2 channels followed by ``PixelShuffle(s)`` (the
    sub-pixel identity of Shi et al. 2016), which oneDNN runs several times faster;
-2. TorchScript trace + freeze + ``optimize_for_inference``, which folds
-   convolutions with their activations and pre-packs weights for oneDNN.
+2. every zero-padded ``Conv2d`` becomes one oneDNN convolution with pre-packed
+   weights and, where a ReLU/LeakyReLU/Tanh/Sigmoid follows it in a
+   ``Sequential``, that activation applied as a post-op inside the convolution
+   (``torch.ops.mkldnn._convolution_pointwise``, the kernel PyTorch's inductor
+   emits for the same pattern) — the activation never makes its own pass over
+   memory; ESPCN's tanh alone otherwise costs about as much as its convolutions;
+   and every ``PixelShuffle`` becomes one strided copy, several times faster than
+   ``torch.pixel_shuffle`` on the channels-last tensors oneDNN produces;
+3. TorchScript trace + freeze + ``optimize_for_inference``, which pre-packs
+   weights for oneDNN but leaves tanh and PReLU as separate passes.
 
 PyTorch's oneDNN Graph fusion is deliberately not used: in torch 2.13 it fails
 ("could not create a primitive descriptor") once several tile sizes or models
@@ -79,6 +87,96 @@ def _swap_deconvs(net: nn.Module) -> nn.Module:
     return net
 
 
+#: activations oneDNN applies inside a convolution: module type -> (post-op, its scalars)
+POST_OPS = {
+    nn.ReLU: lambda m: ("relu", []),
+    nn.Tanh: lambda m: ("tanh", []),
+    nn.Sigmoid: lambda m: ("sigmoid", []),
+    nn.LeakyReLU: lambda m: ("leaky_relu", [m.negative_slope]),
+}
+
+
+def pixel_shuffle(x: torch.Tensor, s: int) -> torch.Tensor:
+    """``torch.pixel_shuffle`` as a view of the channels-last layout and one copy."""
+    n, c, h, w = x.shape
+    y = x.permute(0, 2, 3, 1).reshape(n, h, w, c // (s * s), s, s).permute(0, 3, 1, 4, 2, 5)
+    return y.reshape(n, c // (s * s), h * s, w * s)
+
+
+class ChannelsLastPixelShuffle(nn.PixelShuffle):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return pixel_shuffle(x, self.upscale_factor)
+
+
+def _packed(weight: torch.Tensor, args: list) -> torch.Tensor:
+    return torch._C._nn.mkldnn_reorder_conv2d_weight(weight.detach().to_mkldnn(), *args,
+                                                     [1, weight.shape[1], 64, 64])
+
+
+class FusedConv(nn.Module):
+    """A ``Conv2d`` (and the activation after it) as one oneDNN convolution, weights pre-packed.
+
+    oneDNN computes 16 output channels per vector, so a convolution with 1-4
+    outputs (ESPCN x2's last layer, SRCNN's) wastes most of each vector. Such a
+    k x k convolution is also computed space-to-depth: as a stride-r convolution
+    of kernel k + r - 1 whose r^2 * C outputs are the r x r phases of the
+    original output (r^2 * C <= 16), then shuffled back: more multiply-adds, but
+    whole vectors. It needs sides divisible by r; other inputs take the direct path.
+    """
+
+    def __init__(self, conv: nn.Conv2d, act: nn.Module | None = None):
+        super().__init__()
+        self.attr, self.scalars = ("none", []) if act is None else POST_OPS[type(act)](act)
+        self.args = [list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups]
+        self.weight = _packed(conv.weight, self.args)
+        self.bias = None if conv.bias is None else conv.bias.detach().clone()
+        k, c = conv.kernel_size[0], conv.out_channels
+        plain = (conv.kernel_size == (k, k) and k % 2 == 1
+                 and self.args == [[k // 2, k // 2], [1, 1], [1, 1], 1])
+        self.r = max((r for r in (4, 2) if c * r * r <= 16), default=1) if plain else 1
+        if self.r > 1:
+            r, w = self.r, conv.weight.detach()
+            phases = torch.zeros(c, r, r, conv.in_channels, k + r - 1, k + r - 1)
+            for a in range(r):
+                for b in range(r):
+                    phases[:, a, b, :, a:a + k, b:b + k] = w
+            self.s2d_args = [[k // 2, k // 2], [r, r], [1, 1], 1]
+            self.s2d_weight = _packed(phases.reshape(c * r * r, conv.in_channels, k + r - 1, k + r - 1),
+                                      self.s2d_args)
+            self.s2d_bias = None if self.bias is None else self.bias.repeat_interleave(r * r)
+
+    @staticmethod
+    def fits(m: nn.Module) -> bool:
+        return (isinstance(m, nn.Conv2d) and m.padding_mode == "zeros" and not isinstance(m.padding, str)
+                and m.weight.dtype == torch.float32 and m.weight.device.type == "cpu")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)
+        conv = torch.ops.mkldnn._convolution_pointwise
+        if self.r > 1 and x.shape[-2] % self.r == 0 and x.shape[-1] % self.r == 0:
+            y = conv(x, self.s2d_weight, self.s2d_bias, *self.s2d_args, self.attr, self.scalars, "")
+            return pixel_shuffle(y, self.r)
+        return conv(x, self.weight, self.bias, *self.args, self.attr, self.scalars, "")
+
+
+def _fuse_convs(net: nn.Module) -> nn.Module:
+    net = copy.deepcopy(net)
+    for parent in list(net.modules()):
+        children = list(parent.named_children())
+        for i, (name, child) in enumerate(children):
+            if type(child) is nn.PixelShuffle:
+                setattr(parent, name, ChannelsLastPixelShuffle(child.upscale_factor))
+            if not FusedConv.fits(child):
+                continue
+            after = children[i + 1][1] if i + 1 < len(children) else None
+            if isinstance(parent, nn.Sequential) and type(after) in POST_OPS:
+                setattr(parent, name, FusedConv(child, after))
+                setattr(parent, children[i + 1][0], nn.Identity())
+            else:
+                setattr(parent, name, FusedConv(child))
+    return net
+
+
 def _script(net: nn.Module, probe: torch.Tensor) -> nn.Module:
     """Frozen TorchScript with ``optimize_for_inference``."""
     with warnings.catch_warnings(), torch.no_grad():
@@ -118,7 +216,7 @@ def optimize_for_cpu(net: nn.Module, channels: int, tile: int = 96) -> nn.Module
     The timing input shrinks for big models so that choosing costs well under a second.
     """
     gen = torch.Generator().manual_seed(0)
-    probes = [torch.rand(1, channels, h, w, generator=gen) for h, w in ((11, 14), (16, 13))]
+    probes = [torch.rand(1, channels, h, w, generator=gen) for h, w in ((11, 14), (16, 13), (16, 20))]
     def keep(make) -> list[nn.Module]:
         """[the rewrite] if it builds and reproduces ``net``, else []."""
         try:
@@ -128,8 +226,8 @@ def optimize_for_cpu(net: nn.Module, channels: int, tile: int = 96) -> nn.Module
             return []
 
     eager = [net] + keep(lambda: _swap_deconvs(net))
-    candidates = eager + [c for base in eager for compile_ in (_script,)
-                          for c in keep(lambda: compile_(base, probes[0]))]  # noqa: B023 - called at once
+    candidates = eager + [c for base in eager for rewrite in (_fuse_convs, lambda m: _script(m, probes[0]))
+                          for c in keep(lambda: rewrite(base))]  # noqa: B023 - called at once
     if len(candidates) == 1:
         return net
     params = sum(p.numel() for p in net.parameters())

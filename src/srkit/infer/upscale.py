@@ -47,8 +47,10 @@ from srkit.infer.fast import optimize_for_cpu
 from srkit.infer.tiling import core_slice, count_tiles, imresize_strips, tiles
 from srkit.models.registry import ModelInfo, check_scale, create_model, describe
 
-#: On CPU an auto tile's activations aim at this many bytes (cache-sized tiles run faster) ...
-CPU_TILE_BYTES = 24 << 20
+#: On CPU an auto tile's activations aim at this many bytes: tiles near the L3 cache run
+#: fastest (ESPCN and FSRCNN x2 on a 32 MB-L3 EPYC: 256-pixel tiles beat 128 and 384 in
+#: ``benchmarks/upscale_speed.py --tile``) ...
+CPU_TILE_BYTES = 96 << 20
 #: ... but a tile side is at least this many times the overlap, so that recomputed borders
 #: stay under ~40% (models with a wide receptive field are heavy, compute- not cache-bound).
 MIN_TILE_PER_PAD = 12
@@ -231,10 +233,13 @@ class Upscaler:
     @staticmethod
     def _store(dst: np.ndarray, y: torch.Tensor) -> None:
         """Write a CxHxW [0, 1] tensor into an HxWxC slice of the output array (rounding as ``quantize``)."""
-        y = y.clamp(0, 1)
         if dst.dtype == np.uint8 or dst.dtype == np.uint16:
-            y = y.mul_(np.iinfo(dst.dtype).max).add_(0.5).floor_()
-        dst[...] = y.permute(1, 2, 0).cpu().numpy()
+            # floor(clip(y, 0, 1) * top + 0.5) in two passes: the cast truncates, i.e. floors (>= 0)
+            top = np.iinfo(dst.dtype).max
+            y = y.mul(top).add_(0.5).clamp_(0, top + 0.5)
+        else:
+            y = y.clamp(0, 1)
+        torch.from_numpy(dst).copy_(y.permute(1, 2, 0))
 
     def _each_tile(self, work, todo, total: int, progress) -> None:
         """Run ``work`` on every tile; on CPU, tiles run side by side, one torch thread each.
