@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from zoo import zoo_models
 
 from srkit.imaging.resize import imresize
-from srkit.infer.tiling import imresize_strips, tiles
+from srkit.infer.tiling import count_tiles, imresize_strips, tiles
 from srkit.infer.upscale import Upscaler
 from srkit.models.registry import describe
 
@@ -64,7 +64,11 @@ def test_tiled_equals_untiled_for_uint8_gray_and_alpha_by_model():
 @given(h=st.integers(1, 40), w=st.integers(1, 40), tile=st.integers(0, 45), pad=st.integers(0, 9))
 def test_tiles_cover_each_pixel_once(h, w, tile, pad):
     seen = np.zeros((h, w), int)
-    for (y0, y1, x0, x1), (py0, py1, px0, px1) in tiles(h, w, tile, pad):
+    cover = list(tiles(h, w, tile, pad))
+    assert len(cover) == count_tiles(h, w, tile)
+    if tile:  # as few tiles as the tile size allows
+        assert len(cover) == -(-h // tile) * -(-w // tile)
+    for (y0, y1, x0, x1), (py0, py1, px0, px1) in cover:
         seen[y0:y1, x0:x1] += 1
         assert 0 <= py0 <= y0 and y1 <= py1 <= h and 0 <= px0 <= x0 and x1 <= px1 <= w
         assert y0 - py0 in (pad, y0) and x0 - px0 in (pad, x0)  # full context unless at the border

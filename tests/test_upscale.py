@@ -408,9 +408,10 @@ def test_fused_conv_is_the_conv_and_its_activation(out_channels, kernel, act):
 def test_channels_last_pixel_shuffle_is_pixel_shuffle():
     from srkit.infer.fast import pixel_shuffle
 
-    x = torch.rand(2, 18, 5, 7)
-    for t in (x, x.contiguous(memory_format=torch.channels_last)):
-        assert torch.equal(pixel_shuffle(t, 3), torch.pixel_shuffle(t, 3))
+    for c in (18, 144):  # few and many output channels (two layouts)
+        x = torch.rand(2, c, 5, 7)
+        for t in (x, x.contiguous(memory_format=torch.channels_last)):
+            assert torch.equal(pixel_shuffle(t, 3), torch.pixel_shuffle(t, 3))
 
 
 def test_safetensors_model_file(tmp_path, capsys):

@@ -97,10 +97,17 @@ POST_OPS = {
 
 
 def pixel_shuffle(x: torch.Tensor, s: int) -> torch.Tensor:
-    """``torch.pixel_shuffle`` as a view of the channels-last layout and one copy."""
+    """``torch.pixel_shuffle`` as a view of the channels-last layout and one copy.
+
+    The result is channels-last (what the next oneDNN convolution reads) when it
+    has many channels, else contiguous (then the cheaper copy).
+    """
     n, c, h, w = x.shape
-    y = x.permute(0, 2, 3, 1).reshape(n, h, w, c // (s * s), s, s).permute(0, 3, 1, 4, 2, 5)
-    return y.reshape(n, c // (s * s), h * s, w * s)
+    c //= s * s
+    y = x.permute(0, 2, 3, 1).reshape(n, h, w, c, s, s)
+    if c >= 16:
+        return y.permute(0, 1, 4, 2, 5, 3).reshape(n, h * s, w * s, c).permute(0, 3, 1, 2)
+    return y.permute(0, 3, 1, 4, 2, 5).reshape(n, c, h * s, w * s)
 
 
 class ChannelsLastPixelShuffle(nn.PixelShuffle):

@@ -23,10 +23,15 @@ class Tile(NamedTuple):
     padded: tuple[int, int, int, int]
 
 
+def _side(n: int, tile: int) -> int:
+    """Core side along an axis of n pixels: as few cores as ``tile`` allows, evenly sized
+    (so no thin last core: 512 px at tile 444 is 2 x 256, not 444 + 68)."""
+    return n if tile <= 0 else math.ceil(n / math.ceil(n / tile))
+
+
 def tiles(h: int, w: int, tile: int, pad: int) -> Iterator[Tile]:
     """Cover an h x w image with cores of at most ``tile`` x ``tile`` (0 = one tile), row by row."""
-    size_y = h if tile <= 0 else min(tile, h)
-    size_x = w if tile <= 0 else min(tile, w)
+    size_y, size_x = _side(h, tile), _side(w, tile)
     for y0 in range(0, h, size_y):
         y1 = min(y0 + size_y, h)
         for x0 in range(0, w, size_x):
@@ -35,9 +40,7 @@ def tiles(h: int, w: int, tile: int, pad: int) -> Iterator[Tile]:
 
 
 def count_tiles(h: int, w: int, tile: int) -> int:
-    if tile <= 0:
-        return 1
-    return math.ceil(h / min(tile, h)) * math.ceil(w / min(tile, w))
+    return math.ceil(h / _side(h, tile)) * math.ceil(w / _side(w, tile))
 
 
 def core_slice(t: Tile, scale: int) -> tuple[slice, slice]:
