@@ -265,3 +265,28 @@ def test_models_cli_lists_the_whole_zoo(capsys):
     table = capsys.readouterr().out
     assert "x2:1,369,859" in table and "disc" in table
 
+
+
+@pytest.mark.parametrize("stride,kernel,padding", [(2, 9, 4), (3, 9, 4), (4, 9, 4), (2, 4, 1), (3, 3, 0)])
+def test_subpixel_deconv_is_the_transposed_conv_with_its_gradients(stride, kernel, padding):
+    from srkit.models.common import subpixel_deconv, subpixel_fits
+
+    torch.manual_seed(0)
+    deconv = torch.nn.ConvTranspose2d(5, 2, kernel, stride=stride, padding=padding,
+                                      output_padding=stride + 2 * padding - kernel)
+    assert subpixel_fits(deconv)
+    x = torch.rand(2, 5, 7, 6, requires_grad=True)
+    want, got = deconv(x), subpixel_deconv(x, deconv)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+    for a, b in zip(torch.autograd.grad(want.square().sum(), [x, deconv.weight, deconv.bias]),
+                    torch.autograd.grad(got.square().sum(), [x, deconv.weight, deconv.bias]), strict=True):
+        torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-5)
+
+
+def test_fsrcnn_trains_through_the_same_function():
+    torch.manual_seed(0)
+    net = create_model("fsrcnn", 3)
+    x = torch.rand(1, 1, 10, 9)
+    with torch.no_grad():
+        train_out = net.train()(x)
+        torch.testing.assert_close(train_out, net.eval()(x), atol=1e-5, rtol=0)

@@ -34,45 +34,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from srkit.models.common import subpixel_fits, subpixel_params
+
 #: multiply-adds (about params x pixels) one timing run may cost
 TIMING_MACS = 5e8
 
 
 class SubPixelConv(nn.Module):
-    """A stride-s transposed convolution rewritten as conv (LR grid) + PixelShuffle(s)."""
+    """A stride-s transposed convolution as conv (LR grid) + PixelShuffle(s) (:func:`subpixel_params`)."""
 
     def __init__(self, deconv: nn.ConvTranspose2d):
         super().__init__()
-        s, k, p = deconv.stride[0], deconv.kernel_size[0], deconv.padding[0]
-        cin, cout = deconv.in_channels, deconv.out_channels
-        # output pixel q*s + r reads input q - d through tap d*s + r + p, for d in [lo, hi]
-        hi, lo = (k - 1 - p) // s, -((s - 1 + p) // s)
-        size = hi - lo + 1
-        w = deconv.weight.detach()  # (cin, cout, k, k)
-        weight = torch.zeros(cout, s, s, cin, size, size, dtype=w.dtype)
-        for ry in range(s):
-            for rx in range(s):
-                for jy in range(size):
-                    for jx in range(size):
-                        ty, tx = (hi - jy) * s + ry + p, (hi - jx) * s + rx + p
-                        if 0 <= ty < k and 0 <= tx < k:
-                            weight[:, ry, rx, :, jy, jx] = w[:, :, ty, tx].t()
-        bias = deconv.bias.detach() if deconv.bias is not None else torch.zeros(cout, dtype=w.dtype)
-        symmetric = hi == -lo
-        self.conv = nn.Conv2d(cin, cout * s * s, size, padding=hi if symmetric else 0)
-        self.conv.weight.data = weight.reshape(cout * s * s, cin, size, size)
-        self.conv.bias.data = bias.repeat_interleave(s * s)
-        self.pad = None if symmetric else (hi, -lo, hi, -lo)  # left, right, top, bottom
-        self.shuffle = nn.PixelShuffle(s)
-
-    @staticmethod
-    def fits(m: nn.ConvTranspose2d) -> bool:
-        """Square, ungrouped, undilated, and output exactly stride x input."""
-        s, k, p, op = m.stride[0], m.kernel_size[0], m.padding[0], m.output_padding[0]
-        return (m.stride[0] == m.stride[1] and m.kernel_size[0] == m.kernel_size[1]
-                and m.padding[0] == m.padding[1] and m.output_padding[0] == m.output_padding[1]
-                and m.groups == 1 and m.dilation == (1, 1) and m.padding_mode == "zeros"
-                and k - 2 * p + op - s == 0)
+        with torch.no_grad():
+            weight, bias, pad = subpixel_params(deconv)
+        symmetric = pad[0] == pad[1]
+        self.conv = nn.Conv2d(weight.shape[1], weight.shape[0], weight.shape[-1], padding=pad[0] if symmetric else 0)
+        self.conv.weight.data = weight.contiguous()
+        self.conv.bias.data = bias if bias is not None else torch.zeros(weight.shape[0])
+        self.pad = None if symmetric else pad
+        self.shuffle = nn.PixelShuffle(deconv.stride[0])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.shuffle(self.conv(x if self.pad is None else F.pad(x, self.pad)))
@@ -82,7 +62,7 @@ def _swap_deconvs(net: nn.Module) -> nn.Module:
     net = copy.deepcopy(net)
     for parent in list(net.modules()):
         for name, child in parent.named_children():
-            if isinstance(child, nn.ConvTranspose2d) and SubPixelConv.fits(child):
+            if subpixel_fits(child):
                 setattr(parent, name, SubPixelConv(child))
     return net
 

@@ -8,12 +8,15 @@ conv + PixelShuffle stages (Shi et al. 2016); ``PreUpsampled`` is the base of
 the models that work on a bicubic-upsampled input; ``VGGStyleDiscriminator``
 is the SRGAN/ESRGAN critic. ``pre_rf`` turns a pre-upsampling network's HR
 radius into the LR-pixel context the registry's ``receptive_field`` promises.
+``subpixel_params``/``subpixel_deconv`` compute a stride-s transposed
+convolution as a convolution on the LR grid and a periodic shuffle.
 """
 from __future__ import annotations
 
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from srkit.errors import SrkitError
@@ -149,3 +152,45 @@ class VGGStyleDiscriminator(nn.Module):
             raise SrkitError(f"discriminator: input must be {self.patch_size}x{self.patch_size} patches, "
                              f"got {x.shape[-2]}x{x.shape[-1]}")
         return self.classifier(self.features(x))
+
+
+def subpixel_fits(m: nn.Module) -> bool:
+    """A square, ungrouped, undilated, zero-padded ``ConvTranspose2d`` whose output is exactly stride x input."""
+    if not isinstance(m, nn.ConvTranspose2d):
+        return False
+    s, k, p, op = m.stride[0], m.kernel_size[0], m.padding[0], m.output_padding[0]
+    return (m.stride[0] == m.stride[1] and m.kernel_size[0] == m.kernel_size[1]
+            and m.padding[0] == m.padding[1] and m.output_padding[0] == m.output_padding[1]
+            and m.groups == 1 and m.dilation == (1, 1) and m.padding_mode == "zeros"
+            and k - 2 * p + op - s == 0)
+
+
+def subpixel_params(deconv: nn.ConvTranspose2d):
+    """``deconv`` (see :func:`subpixel_fits`) as (weight, bias, pad) of a convolution on the LR
+    grid to C*s^2 channels; ``PixelShuffle(s)`` of its output is ``deconv``'s output (the
+    sub-pixel identity of Shi et al. 2016). ``pad`` is (left, right, top, bottom) of the
+    input. Differentiable: gradients reach ``deconv``'s own weight and bias.
+    """
+    s, k, p = deconv.stride[0], deconv.kernel_size[0], deconv.padding[0]
+    cin, cout = deconv.in_channels, deconv.out_channels
+    # output pixel q*s + r reads input q - d through tap d*s + r + p, for d in [lo, hi]
+    hi, lo = (k - 1 - p) // s, -((s - 1 + p) // s)
+    size = hi - lo + 1
+    taps = torch.arange(hi, lo - 1, -1)[None, :] * s + torch.arange(s)[:, None] + p   # (r, j)
+    ok = (taps >= 0) & (taps < k)
+    flat = torch.where(ok, taps, k)  # index k: a zero tap appended below
+    index = (flat[:, None, :, None] * (k + 1) + flat[None, :, None, :]).reshape(-1)  # (ry, rx, jy, jx)
+    w = F.pad(deconv.weight, (0, 1, 0, 1)).flatten(2)[..., index]  # (cin, cout, s*s*size*size)
+    weight = w.reshape(cin, cout * s * s, size, size).transpose(0, 1)
+    bias = None if deconv.bias is None else deconv.bias.repeat_interleave(s * s)
+    return weight, bias, (hi, -lo, hi, -lo)
+
+
+def subpixel_deconv(x: torch.Tensor, deconv: nn.ConvTranspose2d) -> torch.Tensor:
+    """``deconv(x)`` through :func:`subpixel_params`: the same result, several times faster on CPU."""
+    weight, bias, (left, right, top, bottom) = subpixel_params(deconv)
+    if left == right:
+        y = F.conv2d(x, weight, bias, padding=left)
+    else:
+        y = F.conv2d(F.pad(x, (left, right, top, bottom)), weight, bias)
+    return F.pixel_shuffle(y, deconv.stride[0])

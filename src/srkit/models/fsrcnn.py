@@ -10,14 +10,16 @@ FSRCNN(d=56, s=12, m=4) (12,464 weights), ``fsrcnn-s`` FSRCNN(32, 5, 1); one
 PReLU is channel-wise as in He et al. 2015 (it adds 172 parameters to
 ``fsrcnn``, which the paper's weight count leaves out). The transposed conv
 has padding 4 and output padding scale-1 so the output is exactly scale x the
-input (the paper does not state its cropping).
+input (the paper does not state its cropping). In training it is computed
+through the sub-pixel identity (``subpixel_deconv``: the same function of the
+same parameters, with several times faster gradients on CPU).
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from srkit.models.common import check_channels, conv
+from srkit.models.common import check_channels, conv, subpixel_deconv
 from srkit.models.registry import register
 
 
@@ -33,7 +35,8 @@ class FSRCNN(nn.Module):
         self.deconv = nn.ConvTranspose2d(d, channels, 9, stride=scale, padding=4, output_padding=scale - 1)
 
     def forward(self, lr: torch.Tensor) -> torch.Tensor:
-        return self.deconv(self.body(lr))
+        h = self.body(lr)
+        return subpixel_deconv(h, self.deconv) if self.training else self.deconv(h)
 
 
 # radius: 5x5 (2) + m 3x3 (m) + the 9x9 deconv (at most ceil(4/2)+1 LR pixels)
