@@ -266,9 +266,10 @@ def test_models_cli_lists_the_whole_zoo(capsys):
     assert "x2:1,369,859" in table and "disc" in table
 
 
-
 @pytest.mark.parametrize("stride,kernel,padding", [(2, 9, 4), (3, 9, 4), (4, 9, 4), (2, 4, 1), (3, 3, 0)])
 def test_subpixel_deconv_is_the_transposed_conv_with_its_gradients(stride, kernel, padding):
+    """The training-time function and the inference-time module (infer.fast.SubPixelConv) alike."""
+    from srkit.infer.fast import SubPixelConv
     from srkit.models.common import subpixel_deconv, subpixel_fits
 
     torch.manual_seed(0)
@@ -278,6 +279,8 @@ def test_subpixel_deconv_is_the_transposed_conv_with_its_gradients(stride, kerne
     x = torch.rand(2, 5, 7, 6, requires_grad=True)
     want, got = deconv(x), subpixel_deconv(x, deconv)
     torch.testing.assert_close(got, want, atol=1e-5, rtol=0)
+    with torch.no_grad():
+        torch.testing.assert_close(SubPixelConv(deconv)(x), want, atol=1e-5, rtol=0)
     for a, b in zip(torch.autograd.grad(want.square().sum(), [x, deconv.weight, deconv.bias]),
                     torch.autograd.grad(got.square().sum(), [x, deconv.weight, deconv.bias]), strict=True):
         torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-5)

@@ -362,20 +362,6 @@ def test_cli_bad_options(tmp_path, capsys):
 
 # ---- CPU rewrites are exact ----
 
-@pytest.mark.parametrize("stride,kernel,padding", [(2, 9, 4), (3, 9, 4), (4, 9, 4), (2, 4, 1), (3, 3, 0)])
-def test_deconv_as_subpixel_conv_is_exact(stride, kernel, padding):
-    from srkit.infer.fast import SubPixelConv
-    from srkit.models.common import subpixel_fits
-
-    torch.manual_seed(0)
-    deconv = torch.nn.ConvTranspose2d(5, 2, kernel, stride=stride, padding=padding,
-                                      output_padding=stride + 2 * padding - kernel)
-    assert subpixel_fits(deconv)
-    x = torch.rand(1, 5, 11, 8)
-    with torch.no_grad():
-        torch.testing.assert_close(SubPixelConv(deconv)(x), deconv(x), atol=1e-5, rtol=0)
-
-
 def test_optimize_for_cpu_keeps_the_output():
     from srkit.infer.fast import optimize_for_cpu
 
