@@ -375,6 +375,26 @@ def test_optimize_for_cpu_keeps_the_output():
                 torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)
 
 
+@pytest.mark.parametrize("name,channels,fused", [("espcn", 1, {"tanh"}), ("fsrcnn", 1, set()),  # PReLU stays
+                                                  ("edsr-baseline", 3, {"relu"})])
+def test_onednn_rewrite_fuses_activations_and_keeps_the_output(name, channels, fused):
+    from srkit.infer.fast import ChannelsLastPixelShuffle, FusedConv, _onednn_kernels
+
+    torch.manual_seed(0)
+    net = create_model(name, 2).eval()
+    fast = _onednn_kernels(net)
+    kinds = [type(m) for m in fast.modules()]
+    assert torch.nn.Conv2d not in kinds and FusedConv in kinds
+    assert not any(type(m) is torch.nn.PixelShuffle for m in fast.modules())
+    assert ChannelsLastPixelShuffle in kinds or name == "fsrcnn"
+    assert {m.attr for m in fast.modules() if isinstance(m, FusedConv)} - {"none"} == fused
+    assert not any(isinstance(m, (torch.nn.Tanh, torch.nn.ReLU)) for m in fast.modules())
+    for h, w in ((13, 10), (16, 20)):
+        x = torch.rand(1, channels, h, w)
+        with torch.inference_mode():
+            torch.testing.assert_close(fast(x), net(x), atol=1e-4, rtol=0)
+
+
 @pytest.mark.parametrize("out_channels,kernel", [(1, 5), (1, 3), (4, 3), (3, 3), (8, 3), (16, 1)])
 @pytest.mark.parametrize("act", [None, torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid(),
                                  torch.nn.LeakyReLU(0.2)])

@@ -146,7 +146,9 @@ class FusedConv(nn.Module):
         return conv(x, self.weight, self.bias, *self.args, self.attr, self.scalars, "")
 
 
-def _fuse_convs(net: nn.Module) -> nn.Module:
+def _onednn_kernels(net: nn.Module) -> nn.Module:
+    """Rewrite 2 of the module docstring: every fitting ``Conv2d`` (with the activation after it)
+    as a :class:`FusedConv`, every ``PixelShuffle`` as a :class:`ChannelsLastPixelShuffle`."""
     net = copy.deepcopy(net)
     for parent in list(net.modules()):
         children = list(parent.named_children())
@@ -213,7 +215,7 @@ def optimize_for_cpu(net: nn.Module, channels: int, tile: int = 96) -> nn.Module
             return []
 
     eager = [net] + keep(lambda: _swap_deconvs(net))
-    candidates = eager + [c for base in eager for rewrite in (_fuse_convs, lambda m: _script(m, probes[0]))
+    candidates = eager + [c for base in eager for rewrite in (_onednn_kernels, lambda m: _script(m, probes[0]))
                           for c in keep(lambda: rewrite(base))]  # noqa: B023 - called at once
     if len(candidates) == 1:
         return net
