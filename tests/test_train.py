@@ -1,6 +1,7 @@
 """Training engine: recipes, data pipeline, loop, checkpoints, logs (tiny model, tiny synthetic images)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -313,7 +314,7 @@ def test_init_from_weights_fine_tunes_across_scales(tmp_path):
 
 
 def test_recipe_model_init_starts_from_a_weights_file(tmp_path):
-    from srkit.models.weights import read_tensors
+    from srkit.models.weights import read_metadata, read_tensors
     from srkit.train.trainer import train
 
     first = train(tiny_recipe(tmp_path, train__steps=10), out=tmp_path / "a", quiet=True)
@@ -323,6 +324,10 @@ def test_recipe_model_init_starts_from_a_weights_file(tmp_path):
                    out=tmp_path / "b", quiet=True)
     for name, t in read_tensors(second / "final.safetensors").items():
         assert torch.equal(t, weights[name]), name
+    meta = read_metadata(second / "final.safetensors")
+    digest = hashlib.sha256((first / "final.safetensors").read_bytes()).hexdigest()
+    assert (meta["init"], meta["init_sha256"]) == (str(first / "final.safetensors"), digest)
+    assert "init" not in read_metadata(first / "final.safetensors")
 
 
 def test_resume_of_a_finished_run_exports_and_accepts_newer_defaults(tmp_path):

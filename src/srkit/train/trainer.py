@@ -9,6 +9,7 @@ so an interrupted run continues exactly where it stopped.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import math
 import sys
@@ -153,6 +154,8 @@ class Run:
         if m["channels"]:
             options.setdefault("channels", m["channels"])
         self.model = create_model(m["name"], scale=self.scales[0], **options)
+        # the init file's hash goes into the exported metadata, so a fine-tune names exactly what it started from
+        self.init_sha256 = hashlib.sha256(Path(m["init"]).read_bytes()).hexdigest() if m["init"] else None
         if m["init"]:
             fresh = init_from(self.model, m["init"])
             if ctx.main and not quiet:
@@ -288,7 +291,7 @@ class Run:
     def state(self, stage: dict) -> dict:
         s = {
             "format": "srkit-train-1", "world": self.ctx.world, "step": self.step, "stage": stage["index"], "best_psnr": self.best,
-            "wall_s": self.wall, "recipe_json": json.dumps(self.recipe, sort_keys=True),
+            "wall_s": self.wall, "recipe_json": json.dumps(self.recipe, sort_keys=True), "init_sha256": self.init_sha256,
             "model": self.model.state_dict(), "optim": self.opt.state_dict(), "rng": ckpt.rng_state(),
         }
         if self.ema is not None:
@@ -303,6 +306,7 @@ class Run:
 
     def restore(self, state: dict, stage: dict) -> None:
         self.step, self.best, self.wall = int(state["step"]), float(state["best_psnr"]), float(state["wall_s"])
+        self.init_sha256 = state.get("init_sha256")  # what the run started from, not what the path holds now
         self.model.load_state_dict(state["model"])
         if self.ema is not None and "ema" in state:
             self.ema.load_state_dict(state["ema"])
@@ -455,4 +459,6 @@ def _export(run: Run, stage: dict) -> Path:
         "ema": run.ema is not None, "best_val_psnr": None if math.isinf(run.best) else round(run.best, 4),
         "val_set": run.recipe["validate"]["set"],
     }
+    if run.recipe["model"]["init"]:
+        meta.update(init=run.recipe["model"]["init"], init_sha256=run.init_sha256)
     return save_weights(run.eval_model(), run.out / "final.safetensors", meta)
