@@ -273,7 +273,8 @@ def test_schedules_and_per_layer_learning_rates():
 
 
 def test_adjustable_clipping_bounds_gradients_by_theta_over_lr(tmp_path):
-    from srkit.train.trainer import Run, pick_device
+    from srkit.device import pick_device
+    from srkit.train.trainer import Run
     from srkit.train.distributed import Context
     from srkit.train.recipe import load_recipe, stages
 

@@ -66,11 +66,11 @@ def benchmark(models, datasets, scales, data_root=None, *, pretrained: bool = Fa
     A model that does not support a scale is skipped for it. ``progress`` is an
     optional callable ``(done, total, note)``.
     """
-    import torch
-
+    from srkit.device import pick_device
     from srkit.metrics import psnr, ssim
     from srkit.models.registry import create_model, describe
 
+    dev = pick_device(device)
     infos = [describe(m) for m in models]
     for info in infos:
         if info.upsampling == "none" and info.learned:
@@ -84,15 +84,15 @@ def benchmark(models, datasets, scales, data_root=None, *, pretrained: bool = Fa
     for info, dataset, scale in jobs:
         key = (info.name, scale)
         if key not in built:
-            built[key] = create_model(info.name, scale=scale, pretrained=pretrained).to(device).eval()
+            built[key] = create_model(info.name, scale=scale, pretrained=pretrained).to(dev).eval()
         model = built[key]
         rows, seconds = [], 0.0
         warm_up = make_pair(hr_sets[dataset][0][1], scale, info.in_channels)[1]
-        _run_model(model, warm_up, torch.device(device))  # one untimed call pays one-off set-up costs
+        _run_model(model, warm_up, dev)  # one untimed call pays one-off set-up costs
         for name, hr8 in hr_sets[dataset]:
             ref, lr = make_pair(hr8, scale, info.in_channels)
             t0 = time.perf_counter()
-            sr = _run_model(model, lr, torch.device(device))
+            sr = _run_model(model, lr, dev)
             seconds += time.perf_counter() - t0
             rows.append({"image": name, "psnr": psnr(sr, ref, scale), "ssim": ssim(sr, ref, scale)})
             done += 1

@@ -27,7 +27,7 @@ def add_parser(sub, name):
     p.add_argument("--scales", default="2,3,4", help="comma-separated scales (default: 2,3,4)")
     p.add_argument("--data-root", default=None, help="folder holding the datasets (default: $SRKIT_DATA)")
     p.add_argument("--pretrained", action="store_true", help="use srkit's shipped weights")
-    p.add_argument("--device", default="cpu", help="torch device (default: cpu)")
+    p.add_argument("--device", default="cpu", help="auto, cpu, cuda or cuda:N (default: cpu)")
     p.add_argument("--json", type=Path, help="write the records as JSON here")
     p.add_argument("--csv", type=Path, help="write the records as CSV here")
     p.add_argument("--per-image", action="store_true", help="print and save the per-image breakdown")

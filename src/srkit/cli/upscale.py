@@ -22,7 +22,7 @@ def add_parser(sub, name):
     p.add_argument("--scale", type=int, help="model scale (default: the model's default, 2)")
     p.add_argument("--outscale", type=float, help="final scale, e.g. 1.5: model, then MATLAB bicubic")
     p.add_argument("--tile", default="auto", help="tile side in input pixels, 0 = whole image, auto (default)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     p.add_argument("--half", action="store_true", help="fp16 inference (CUDA only)")
     p.add_argument("--alpha", default="bicubic", choices=["bicubic", "model"], help="how to upscale alpha")
     p.add_argument("--format", help="output format: png, jpg, tiff, webp, bmp (default: the input's)")

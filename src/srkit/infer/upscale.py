@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from srkit.atomic import refuse_existing
+from srkit.device import pick_device
 from srkit.errors import SrkitError
 from srkit.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
 from srkit.imaging.io import (
@@ -83,16 +84,6 @@ def physical_cores() -> int:
     except OSError:
         pass
     return len(cores) or os.cpu_count() or 1
-
-
-def _pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda"):
-        raise SrkitError(f"device must be auto, cpu or cuda, not {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SrkitError("device cuda: no CUDA GPU is available (use --device cpu)")
-    return torch.device(device)
 
 
 def _info_of(net: torch.nn.Module) -> ModelInfo | None:
@@ -159,7 +150,7 @@ class Upscaler:
                  pretrained: bool | None = None, tile="auto", device: str = "auto",
                  half: bool = False, alpha: str = "bicubic", max_pixels: int | None = MAX_PIXELS,
                  optimize: bool = True):
-        self.device = _pick_device(device)
+        self.device = pick_device(device)
         if half and self.device.type != "cuda":
             raise SrkitError("half precision needs a CUDA device (CPU fp16 is slower, not faster)")
         if alpha not in ("bicubic", "model"):

@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from srkit.data import image_paths
+from srkit.device import pick_device
 from srkit.data.pairs import PatchDataset, StepBatches, collate, eval_pairs
 from srkit.errors import SrkitError
 from srkit.losses import build_loss
@@ -34,19 +35,6 @@ from srkit.train.progress import TRAIN_FIELDS, VAL_FIELDS, CsvLog, Progress, ten
 from srkit.train.recipe import RESUME_MUTABLE, differences, load_recipe, stages
 from srkit.train.schedule import lr_factor
 from srkit.train.validate import evaluate, final_output
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto`` (CUDA when available, else CPU), ``cpu``, ``cuda`` or ``cuda:N``."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise SrkitError(f"device {name!r}: use auto, cpu or cuda") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise SrkitError(f"device {name!r}: CUDA is not available on this machine")
-    return dev
 
 
 class TrainView(nn.Module):
