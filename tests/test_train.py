@@ -347,3 +347,45 @@ def test_resume_of_a_finished_run_exports_and_accepts_newer_defaults(tmp_path):
     assert (run / "final.safetensors").exists()
     with pytest.raises(SrkitError, match="differs from the run's in optim.lr"):
         train(recipe, overrides=["optim.lr=0.5"], out=run, resume=True, quiet=True)
+
+
+@pytest.mark.parametrize("border", [0, 3])
+def test_data_border_leaves_the_patch_border_out_of_the_loss(tmp_path, border):
+    """With data.border the HR border cannot change a step; without it, it does."""
+    from srkit.device import pick_device
+    from srkit.train.distributed import Context
+    from srkit.train.recipe import load_recipe, stages
+    from srkit.train.trainer import Run
+
+    lr = torch.rand(2, 1, 8, 8)
+    hr = torch.rand(2, 1, 16, 16)
+    noisy = hr.clone()
+    noisy[..., :border or 3, :] = 5.0  # differs from hr only inside the border
+    after = []
+    for target in (hr, noisy):
+        recipe = load_recipe(tiny_recipe(tmp_path, data__border=border))
+        run = Run(recipe, tmp_path / "run", pick_device("cpu"), Context(), quiet=True)
+        stage = stages(recipe)[0]
+        run.build_stage(stage)
+        run.train_step(stage, lr, target, 2)
+        after.append([p.detach().clone() for p in run.model.parameters()])
+    same = all(torch.equal(a, b) for a, b in zip(*after))
+    assert same == bool(border)
+
+
+@pytest.mark.parametrize("border", [-1, 8])
+def test_data_border_must_leave_a_centre(tmp_path, border):
+    from srkit.train.trainer import train
+
+    with pytest.raises(SrkitError, match=f"data.border = {border}: must be at least 0 and leave a centre"):
+        train(tiny_recipe(tmp_path, data__border=border), out=tmp_path / "run", quiet=True)
+
+
+def test_data_border_refuses_models_with_several_outputs(tmp_path):
+    from srkit.train.trainer import train
+
+    recipe = tiny_recipe(tmp_path, data__border=2)
+    recipe["model"].update(name="lapsrn", scale=4, options={"n_feats": 4, "depth": 1})
+    recipe["data"]["patch"] = 32
+    with pytest.raises(SrkitError, match="data.border: lapsrn trains on several outputs"):
+        train(recipe, out=tmp_path / "run", quiet=True)

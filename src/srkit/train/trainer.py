@@ -194,6 +194,13 @@ class Run:
 
     # -- optimisation ---------------------------------------------------------
     def build_stage(self, stage: dict):
+        border, patch = stage["data"]["border"], stage["data"]["patch"]
+        if border and hasattr(self.model, "forward_all"):
+            raise SrkitError(f"data.border: {self.info.name} trains on several outputs; only single-output models "
+                             "can leave the patch border out of the loss")
+        if border < 0 or any(2 * border >= patch // s * s for s in self.scales):
+            raise SrkitError(f"data.border = {border}: must be at least 0 and leave a centre in the "
+                             f"{patch}-px HR patch")
         self.loss = build_loss(stage["loss"]).to(self.device)
         self.opt = build_optimizer(param_groups(self.model, stage["optim"]), stage["optim"])
         self.disc_opt = None
@@ -220,6 +227,8 @@ class Run:
             self.disc.requires_grad_(False)
         with torch.autocast(self.device.type, enabled=self.amp):
             out = self.net(lr, scale)
+            if border := stage["data"]["border"]:  # the papers' valid-convolution training: no padded pixels
+                out, hr = out[..., border:-border, border:-border], hr[..., border:-border, border:-border]
             total, parts = supervised_loss(self.loss, out, hr, self.disc, recursive_alpha(cfg, self.step))
         if not dist_.all_finite(self.ctx, total):
             raise SrkitError(f"loss became {float(total.detach())} at step {self.step + 1} (stage {stage['name']!r}): "
