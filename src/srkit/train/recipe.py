@@ -34,7 +34,7 @@ DEFAULTS: dict = {
         "noise": -1.0,  # noise sigma (8-bit levels); -1 = the degradation's own
         "blur": 0.0,  # blur sigma; 0 = the degradation's own
         "patch": 48,  # HR patch side (LR side = patch // scale)
-        "border": 0,  # HR pixels on each side of a patch the loss leaves out (SRCNN/FSRCNN: valid centre only)
+        "border": 0,  # HR pixels per side the loss leaves out (SRCNN trains on the valid centre only)
         "batch": 16,  # global batch
         "augment": True,  # random flips and 90-degree rotations
         "workers": 0,  # DataLoader worker processes

@@ -227,7 +227,7 @@ class Run:
             self.disc.requires_grad_(False)
         with torch.autocast(self.device.type, enabled=self.amp):
             out = self.net(lr, scale)
-            if border := stage["data"]["border"]:  # the papers' valid-convolution training: no padded pixels
+            if border := stage["data"]["border"]:  # SRCNN's valid-centre training: no padded pixels
                 out, hr = out[..., border:-border, border:-border], hr[..., border:-border, border:-border]
             total, parts = supervised_loss(self.loss, out, hr, self.disc, recursive_alpha(cfg, self.step))
         if not dist_.all_finite(self.ctx, total):
