@@ -1,10 +1,13 @@
 """Every shipped weights file: loads, is small, and still scores what its metadata claims."""
+from pathlib import Path
+
 import pytest
 
 from srkit.bench import benchmark
 from srkit.models.weights import WEIGHTS_DIR, load_model, read_metadata, shipped
 
 SHIPPED = shipped()
+RECIPES = Path(__file__).resolve().parents[1] / "recipes" / "srkit"
 MAX_TOTAL_BYTES = 5 * 1024 * 1024
 
 
@@ -20,6 +23,7 @@ def test_shipped_file_loads_with_its_training_record(stem):
         assert key in meta, key
     assert set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
     assert not {"Set5", "Set14", "BSD100"} & set(meta["data"]), "trained on a test set"
+    assert (RECIPES / f"{meta['recipe']}.toml").is_file(), "its recipe is not in recipes/srkit"
     model = load_model(WEIGHTS_DIR / f"{stem}.safetensors")
     assert f"{meta['architecture']}_x{meta['scale']}" == stem
     assert not model.training
@@ -36,7 +40,6 @@ def test_shipped_model_scores_what_its_metadata_says(stem, shared_data):
 def test_ship_weights_tool_records_measured_scores(tmp_path, monkeypatch):
     """tools/ship_weights.py: a run's final weights land in the weights folder with their bench scores."""
     import importlib.util
-    from pathlib import Path
 
     from srkit.models import weights
     from srkit.train import train
