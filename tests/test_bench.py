@@ -10,6 +10,7 @@ from srkit.bench import benchmark
 from srkit.bench.protocol import crop_to_scale, make_pair
 from srkit.bench.reference import published
 from srkit.cli import main
+from srkit.errors import SrkitError
 
 
 @pytest.mark.data
@@ -73,3 +74,32 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_bench_evaluates_a_weights_file_at_its_scale(tmp_path, monkeypatch):
+    """A .safetensors path in models is evaluated as the model it stores, at its own scale: the same
+    figures as that file shipped; its record names the file and keeps the architecture (paper lookup)."""
+    import torch
+
+    from srkit.models import weights
+    from srkit.models.registry import create_model
+    from test_train import make_images
+
+    folder = make_images(tmp_path / "imgs", 2, 36, 5)
+    torch.manual_seed(0)
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "shipped")
+    path = weights.save_weights(create_model("espcn", scale=3), weights.pretrained_path("espcn", 3))
+    (rec,) = benchmark([str(path)], [str(folder)], [2, 3, 4])
+    (as_shipped,) = benchmark(["espcn"], [str(folder)], [3], pretrained=True)
+    assert (rec.model, rec.scale, rec.weights, rec.n_images) == ("espcn", 3, str(path), 2)
+    assert (rec.psnr, rec.ssim) == (as_shipped.psnr, as_shipped.ssim) and as_shipped.weights is None
+    with pytest.raises(SrkitError, match="nothing to evaluate"):
+        benchmark([str(path)], [str(folder)], [2])
+
+
+def test_bench_weights_file_errors_are_one_line(tmp_path):
+    missing = tmp_path / "nothing.safetensors"
+    proc = subprocess.run([sys.executable, "-m", "srkit", "bench", "--models", str(missing), "--datasets", "Set5",
+                           "--data-root", "."], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert f"{missing}: no such weights file" in proc.stderr

@@ -37,10 +37,19 @@ def test_shipped_model_scores_what_its_metadata_says(stem, shared_data):
     assert record.psnr == pytest.approx(meta["scores"]["Set5"]["psnr"], abs=0.01)
 
 
-def test_ship_weights_tool_records_measured_scores(tmp_path, monkeypatch):
-    """tools/ship_weights.py: a run's final weights land in the weights folder with their bench scores."""
+def _ship_tool():
     import importlib.util
 
+    spec = importlib.util.spec_from_file_location(
+        "ship_weights", Path(__file__).resolve().parents[1] / "tools" / "ship_weights.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_path, monkeypatch, capsys):
+    """tools/ship_weights.py: a run's final weights land in the weights folder with their bench scores,
+    and replace a shipped file only when they measure better on Set5 (or with --force)."""
     from srkit.models import weights
     from srkit.train import train
     from test_train import make_images, tiny_recipe
@@ -51,10 +60,7 @@ def test_ship_weights_tool_records_measured_scores(tmp_path, monkeypatch):
     recipe["model"] = {"name": "espcn", "scale": 2}
     run = train(recipe, out=tmp_path / "run", quiet=True)
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "shipped")
-    spec = importlib.util.spec_from_file_location(
-        "ship_weights", Path(__file__).resolve().parents[1] / "tools" / "ship_weights.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = _ship_tool()
 
     dest = tool.ship(run, str(tmp_path / "data"))
     meta = weights.read_metadata(dest)
@@ -62,3 +68,17 @@ def test_ship_weights_tool_records_measured_scores(tmp_path, monkeypatch):
     assert meta["steps"] == 4 and set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
     (record,) = benchmark(["espcn"], ["Set5"], [2], tmp_path / "data", pretrained=True)
     assert meta["scores"]["Set5"]["psnr"] == pytest.approx(record.psnr, abs=1e-4)
+
+    # the same weights again are not better: refused with one line, exit 2, the shipped file untouched
+    shipped_bytes = dest.read_bytes()
+    data = ["--data-root", str(tmp_path / "data")]
+    assert tool.main([str(run), *data]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not better than the shipped espcn_x2.safetensors" in err
+    assert dest.read_bytes() == shipped_bytes
+
+    worse = train(tiny_recipe(tmp_path, train__steps=1, model__name="espcn"), out=tmp_path / "worse", quiet=True)
+    assert tool.main([str(worse), *data]) == 2
+    assert dest.read_bytes() == shipped_bytes
+    assert tool.main([str(worse), *data, "--force"]) == 0
+    assert weights.read_metadata(dest)["steps"] == 1

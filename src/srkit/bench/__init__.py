@@ -1,13 +1,17 @@
-"""``srkit.benchmark``: evaluate registered models on SR datasets, the standard way."""
+"""``srkit.benchmark``: evaluate registered models or weights files on SR datasets, the standard way."""
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from srkit.bench.protocol import PROTOCOLS, make_pair
 from srkit.errors import SrkitError
+
+if TYPE_CHECKING:
+    from srkit.models.registry import ModelInfo
 
 __all__ = ["Record", "benchmark", "load_hr"]
 
@@ -25,6 +29,7 @@ class Record:
     seconds_per_image: float
     protocol: str
     per_image: list = field(default_factory=list)
+    weights: str | None = None  # the weights file evaluated, when one was named instead of a model
 
     def as_dict(self, per_image: bool = False) -> dict:
         d = asdict(self)
@@ -49,6 +54,35 @@ def load_hr(dataset: str, data_root=None) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt")
+
+
+@dataclass
+class _Entry:
+    """One ``models`` entry resolved: what it is, which scales it serves and how to build it."""
+
+    info: ModelInfo
+    scales: tuple[int, ...]
+    channels: int
+    build: Callable  # scale -> nn.Module
+    weights: str | None = None
+
+
+def _entry(name: str, pretrained: bool) -> _Entry:
+    """A registered model name, or the path of an srkit weights file (its architecture, at its saved scale)."""
+    from srkit.models.registry import create_model, describe
+
+    if not name.lower().endswith(WEIGHTS_SUFFIXES):
+        info = describe(name)
+        return _Entry(info, info.scales, info.in_channels,
+                      lambda s: create_model(info.name, scale=s, pretrained=pretrained))
+    from srkit.models.weights import load_model
+
+    model = load_model(name)
+    info = describe(model.srkit_config["architecture"])
+    return _Entry(info, (int(model.srkit_config["scale"]),), int(model.srkit_meta["channels"]), lambda s: model, name)
+
+
 def _run_model(model, lr: np.ndarray, device) -> np.ndarray:
     """Super-resolve a channels-last float LR array; returns channels-last float in [0, 1]."""
     import torch
@@ -63,34 +97,36 @@ def benchmark(models, datasets, scales, data_root=None, *, pretrained: bool = Fa
               device: str = "cpu", progress=None) -> list[Record]:
     """Evaluate every (model, dataset, scale) under the standard protocol.
 
-    A model that does not support a scale is skipped for it. ``progress`` is an
-    optional callable ``(done, total, note)``.
+    Each of ``models`` is a registered name (with srkit's shipped weights if
+    ``pretrained``) or the path of an srkit ``.safetensors`` weights file,
+    evaluated at the scale it was trained for. A model that does not support a
+    scale is skipped for it. ``progress`` is an optional callable ``(done, total, note)``.
     """
     from srkit.device import pick_device
     from srkit.metrics import psnr, ssim
-    from srkit.models.registry import create_model, describe
 
     dev = pick_device(device)
-    infos = [describe(m) for m in models]
-    for info in infos:
-        if info.upsampling == "none" and info.learned:
-            raise SrkitError(f"model {info.name!r} is not a super-resolution model and cannot be benchmarked")
+    entries = [_entry(m, pretrained) for m in models]
+    for e in entries:
+        if e.info.upsampling == "none" and e.info.learned:
+            raise SrkitError(f"model {e.info.name!r} is not a super-resolution model and cannot be benchmarked")
     hr_sets = {d: load_hr(d, data_root) for d in datasets}
-    jobs = [(i, d, s) for i in infos for s in scales if s in i.scales for d in datasets]
+    jobs = [(e, d, s) for e in entries for s in scales if s in e.scales for d in datasets]
     if not jobs:
         raise SrkitError("nothing to evaluate: no model supports the scales asked for")
     total = sum(len(hr_sets[d]) for _, d, _ in jobs)
     done, records, built = 0, [], {}
-    for info, dataset, scale in jobs:
-        key = (info.name, scale)
+    for entry, dataset, scale in jobs:
+        info, channels = entry.info, entry.channels
+        key = (id(entry), scale)
         if key not in built:
-            built[key] = create_model(info.name, scale=scale, pretrained=pretrained).to(dev).eval()
+            built[key] = entry.build(scale).to(dev).eval()
         model = built[key]
         rows, seconds = [], 0.0
-        warm_up = make_pair(hr_sets[dataset][0][1], scale, info.in_channels)[1]
+        warm_up = make_pair(hr_sets[dataset][0][1], scale, channels)[1]
         _run_model(model, warm_up, dev)  # one untimed call pays one-off set-up costs
         for name, hr8 in hr_sets[dataset]:
-            ref, lr = make_pair(hr8, scale, info.in_channels)
+            ref, lr = make_pair(hr8, scale, channels)
             t0 = time.perf_counter()
             sr = _run_model(model, lr, dev)
             seconds += time.perf_counter() - t0
@@ -101,5 +137,5 @@ def benchmark(models, datasets, scales, data_root=None, *, pretrained: bool = Fa
         records.append(Record(
             info.name, dataset, scale,
             float(np.mean([r["psnr"] for r in rows])), float(np.mean([r["ssim"] for r in rows])),
-            len(rows), seconds / len(rows), PROTOCOLS[info.in_channels], rows))
+            len(rows), seconds / len(rows), PROTOCOLS[channels], rows, entry.weights))
     return records

@@ -1,4 +1,4 @@
-"""``srkit bench``: the standard PSNR/SSIM table for registered models."""
+"""``srkit bench``: the standard PSNR/SSIM table for registered models and weights files."""
 from __future__ import annotations
 
 import csv
@@ -22,7 +22,8 @@ def _scales(text: str) -> list[int]:
 def add_parser(sub, name):
     p = sub.add_parser(name, help="evaluate models on SR datasets (PSNR/SSIM, standard protocol)",
                        description="Evaluate models under the standard protocol (Y channel, shave = scale).")
-    p.add_argument("--models", default="bicubic", help="comma-separated model names (default: bicubic)")
+    p.add_argument("--models", default="bicubic", help="comma-separated model names or srkit .safetensors weights files, "
+                                                 "each file at its own scale (default: bicubic)")
     p.add_argument("--datasets", default="Set5,Set14,BSD100", help="dataset names or folders, comma-separated")
     p.add_argument("--scales", default="2,3,4", help="comma-separated scales (default: 2,3,4)")
     p.add_argument("--data-root", default=None, help="folder holding the datasets (default: $SRKIT_DATA)")
@@ -54,7 +55,7 @@ def run(args) -> int:
     for r in records:
         ref = published(r.model, r.scale, r.dataset)
         paper = "" if ref is None else f"{ref[0]:.2f}" + ("" if ref[1] is None else f"/{ref[1]:.4f}")
-        print(f"{r.model:14} {r.dataset:9} {r.scale:>2} {r.psnr:7.3f} {r.ssim:7.4f} {paper:>14} "
+        print(f"{r.weights or r.model:14} {r.dataset:9} {r.scale:>2} {r.psnr:7.3f} {r.ssim:7.4f} {paper:>14} "
               f"{r.n_images:>4} {r.seconds_per_image:7.3f}  {r.protocol.split(':')[0]}")
         if args.per_image:
             for row in r.per_image:
@@ -70,7 +71,7 @@ def _to_csv(records) -> str:
     import io
 
     buf = io.StringIO()
-    fields = ["model", "dataset", "scale", "psnr", "ssim", "n_images", "seconds_per_image", "protocol"]
+    fields = ["model", "dataset", "scale", "psnr", "ssim", "n_images", "seconds_per_image", "protocol", "weights"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in records:
