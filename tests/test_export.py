@@ -26,11 +26,12 @@ def _run(path, lr):
     return session.run(["sr"], {"lr": lr.numpy()})[0]
 
 
-@pytest.mark.parametrize("name", POST)
-def test_lr_space_models_round_trip_with_dynamic_size(name, tmp_path):
+@pytest.mark.parametrize("name,options", [(n, SMALL.get(n, {})) for n in POST]
+                         + [("espcn", {"padding_mode": "replicate"}), ("fsrcnn", {"padding_mode": "replicate"})])
+def test_lr_space_models_round_trip_with_dynamic_size(name, options, tmp_path):
     info = describe(name)
     torch.manual_seed(0)
-    model = create_model(name, info.default_scale, **SMALL.get(name, {}))
+    model = create_model(name, info.default_scale, **options)
     path = srkit.export_onnx(model, tmp_path / f"{name}.onnx")
     graph = onnx.load(str(path))
     assert graph.opset_import[0].version >= 17

@@ -157,6 +157,33 @@ def test_unsupported_scale_and_option_are_srkit_errors():
         create_model("espcn", 5)
     with pytest.raises(SrkitError, match="bad option"):
         create_model("espcn", 2, no_such_option=1)
+    with pytest.raises(SrkitError, match="padding_mode must be one of zeros, replicate, reflect, got 'edge'"):
+        create_model("srcnn", 2, padding_mode="edge")
+
+
+@pytest.mark.parametrize("name", ["espcn", "fsrcnn", "srcnn"])
+def test_replicate_padding_changes_only_the_borders(name):
+    """padding_mode="replicate" (the SRCNN/FSRCNN authors' test-time padding): same weights, same
+    output away from the borders, a different one next to them; it survives save/load."""
+    from srkit.models.weights import load_model, save_weights
+
+    torch.manual_seed(0)
+    zeros = create_model(name, 2).eval()
+    edge = create_model(name, 2, padding_mode="replicate").eval()
+    edge.load_state_dict(zeros.state_dict())
+    lr = torch.rand(1, 1, 40, 36)
+    rf = describe(name).receptive_field
+    with torch.no_grad():
+        a, b = zeros(lr), edge(lr)
+    inner = (..., slice(2 * rf, -2 * rf), slice(2 * rf, -2 * rf))
+    torch.testing.assert_close(a[inner], b[inner], atol=1e-6, rtol=0)
+    assert (a[..., :2, :] - b[..., :2, :]).abs().max() > 1e-3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        again = load_model(save_weights(edge, f"{tmp}/m.safetensors"))
+    with torch.no_grad():
+        torch.testing.assert_close(again(lr), b, atol=0, rtol=0)
 
 
 # the image must be 2 * receptive_field + 9 pixels wide: very deep models (rrdbnet, mdsr) would

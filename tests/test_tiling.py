@@ -48,6 +48,22 @@ def test_tiled_equals_untiled(name, scale):
         np.testing.assert_allclose(tiled_a, full_a, atol=1e-5, rtol=0, err_msg=f"tile {tile}")
 
 
+@pytest.mark.parametrize("name", ["espcn", "fsrcnn", "srcnn"])
+def test_tiled_equals_untiled_with_replicate_padding(name):
+    """Edge-repeating convolutions: a tile on the image border repeats the image's own edge, and
+    inner tile edges fall in the overlap, so tiling stays exact (also through the CPU rewrites)."""
+    from srkit.models.registry import create_model
+
+    torch.manual_seed(0)
+    net = create_model(name, 2, padding_mode="replicate")
+    up = Upscaler(net, 2, info=describe(name), tile=0, device="cpu")
+    rgb = np.random.default_rng(2).random((29, 23, 3), dtype=np.float32)
+    full, _ = up.upscale_array(rgb)
+    for tile in (5, 8, 17):
+        up.tile = tile
+        np.testing.assert_allclose(up.upscale_array(rgb)[0], full, atol=1e-5, rtol=0, err_msg=f"tile {tile}")
+
+
 def test_tiled_equals_untiled_for_uint8_gray_and_alpha_by_model():
     up = Upscaler("espcn", 3, pretrained=False, tile=0, device="cpu", alpha="model")
     rng = np.random.default_rng(2)

@@ -377,11 +377,13 @@ def test_optimize_for_cpu_keeps_the_output():
 
 @pytest.mark.parametrize("name,channels,fused", [("espcn", 1, {"tanh"}), ("fsrcnn", 1, set()),  # PReLU stays
                                                   ("edsr-baseline", 3, {"relu"})])
-def test_onednn_rewrite_fuses_activations_and_keeps_the_output(name, channels, fused):
+@pytest.mark.parametrize("padding_mode", ["zeros", "replicate"])
+def test_onednn_rewrite_fuses_activations_and_keeps_the_output(name, channels, fused, padding_mode):
     from srkit.infer.fast import ChannelsLastPixelShuffle, FusedConv, _onednn_kernels
 
     torch.manual_seed(0)
-    net = create_model(name, 2).eval()
+    options = {} if padding_mode == "zeros" or name == "edsr-baseline" else {"padding_mode": padding_mode}
+    net = create_model(name, 2, **options).eval()
     fast = _onednn_kernels(net)
     kinds = [type(m) for m in fast.modules()]
     assert torch.nn.Conv2d not in kinds and FusedConv in kinds
@@ -398,11 +400,12 @@ def test_onednn_rewrite_fuses_activations_and_keeps_the_output(name, channels, f
 @pytest.mark.parametrize("out_channels,kernel", [(1, 5), (1, 3), (4, 3), (3, 3), (8, 3), (16, 1)])
 @pytest.mark.parametrize("act", [None, torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid(),
                                  torch.nn.LeakyReLU(0.2)])
-def test_fused_conv_is_the_conv_and_its_activation(out_channels, kernel, act):
+@pytest.mark.parametrize("padding_mode", ["zeros", "replicate", "reflect"])
+def test_fused_conv_is_the_conv_and_its_activation(out_channels, kernel, act, padding_mode):
     from srkit.infer.fast import FusedConv
 
     torch.manual_seed(0)
-    conv = torch.nn.Conv2d(6, out_channels, kernel, padding=kernel // 2)
+    conv = torch.nn.Conv2d(6, out_channels, kernel, padding=kernel // 2, padding_mode=padding_mode)
     fused = FusedConv(conv, act)
     assert fused.r == {1: 4, 3: 2, 4: 2}.get(out_channels, 1)
     for h, w in ((16, 24), (15, 22), (8, 9)):

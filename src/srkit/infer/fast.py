@@ -9,9 +9,10 @@ rewrites do not suit simply runs as it is:
    (FSRCNN's deconvolution, LapSRN's upsampling) becomes a regular convolution
    on the LR grid to C*s^2 channels followed by ``PixelShuffle(s)`` (the
    sub-pixel identity of Shi et al. 2016), which oneDNN runs several times faster;
-2. every zero-padded ``Conv2d`` becomes one oneDNN convolution with pre-packed
-   weights and, where a ReLU/LeakyReLU/Tanh/Sigmoid follows it in a
-   ``Sequential``, that activation applied as a post-op inside the convolution
+2. every ``Conv2d`` becomes one oneDNN convolution with pre-packed weights
+   (zero padding is oneDNN's own; replicate/reflect padding is done first) and,
+   where a ReLU/LeakyReLU/Tanh/Sigmoid follows it in a ``Sequential``, that
+   activation applied as a post-op inside the convolution
    (``torch.ops.mkldnn._convolution_pointwise``, the kernel PyTorch's inductor
    emits for the same pattern) — the activation never makes its own pass over
    memory; ESPCN's tanh alone otherwise costs about as much as its convolutions;
@@ -114,12 +115,16 @@ class FusedConv(nn.Module):
     def __init__(self, conv: nn.Conv2d, act: nn.Module | None = None):
         super().__init__()
         self.attr, self.scalars = ("none", []) if act is None else POST_OPS[type(act)](act)
-        self.args = [list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups]
+        pad = list(conv.padding)
+        # zeros are oneDNN's own padding; another mode pads first (F.pad) for an unpadded convolution
+        self.edge = None if conv.padding_mode == "zeros" else (conv.padding_mode, [pad[1], pad[1], pad[0], pad[0]])
+        own_pad = pad if self.edge is None else [0, 0]
+        self.args = [own_pad, list(conv.stride), list(conv.dilation), conv.groups]
         self.weight = _packed(conv.weight, self.args)
         self.bias = None if conv.bias is None else conv.bias.detach().clone()
         k, c = conv.kernel_size[0], conv.out_channels
         plain = (conv.kernel_size == (k, k) and k % 2 == 1
-                 and self.args == [[k // 2, k // 2], [1, 1], [1, 1], 1])
+                 and [pad, *self.args[1:]] == [[k // 2, k // 2], [1, 1], [1, 1], 1])
         self.r = max((r for r in (4, 2) if c * r * r <= 16), default=1) if plain else 1
         if self.r > 1:
             r, w = self.r, conv.weight.detach()
@@ -127,20 +132,23 @@ class FusedConv(nn.Module):
             for a in range(r):
                 for b in range(r):
                     phases[:, a, b, :, a:a + k, b:b + k] = w
-            self.s2d_args = [[k // 2, k // 2], [r, r], [1, 1], 1]
+            self.s2d_args = [own_pad, [r, r], [1, 1], 1]
             self.s2d_weight = _packed(phases.reshape(c * r * r, conv.in_channels, k + r - 1, k + r - 1),
                                       self.s2d_args)
             self.s2d_bias = None if self.bias is None else self.bias.repeat_interleave(r * r)
 
     @staticmethod
     def fits(m: nn.Module) -> bool:
-        return (isinstance(m, nn.Conv2d) and m.padding_mode == "zeros" and not isinstance(m.padding, str)
+        return (isinstance(m, nn.Conv2d) and not isinstance(m.padding, str)
                 and m.weight.dtype == torch.float32 and m.weight.device.type == "cpu")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s2d = self.r > 1 and x.shape[-2] % self.r == 0 and x.shape[-1] % self.r == 0
+        if self.edge is not None:
+            x = F.pad(x, self.edge[1], mode=self.edge[0])
         x = x.contiguous(memory_format=torch.channels_last)
         conv = torch.ops.mkldnn._convolution_pointwise
-        if self.r > 1 and x.shape[-2] % self.r == 0 and x.shape[-1] % self.r == 0:
+        if s2d:
             y = conv(x, self.s2d_weight, self.s2d_bias, *self.s2d_args, self.attr, self.scalars, "")
             return pixel_shuffle(y, self.r)
         return conv(x, self.weight, self.bias, *self.args, self.attr, self.scalars, "")

@@ -1,6 +1,7 @@
 """Building blocks shared by the model zoo (one definition each, no copies).
 
-``conv`` is a "same"-padded convolution; ``MeanShift`` subtracts/adds the
+``conv`` is a "same"-padded convolution (zeros, or edge pixels repeated or
+mirrored: ``padding_mode``); ``MeanShift`` subtracts/adds the
 dataset mean (EDSR/RCAN style, fixed buffers, not parameters, so parameter
 counts match the papers'); ``ResBlock`` is conv-act-conv with an identity skip
 and optional BatchNorm and residual scaling; ``Upsampler`` is a stack of
@@ -26,9 +27,15 @@ from srkit.imaging.resize import imresize
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 
 
-def conv(in_ch: int, out_ch: int, kernel_size: int) -> nn.Conv2d:
-    """``kernel_size`` convolution (with bias) padded to keep the spatial size."""
-    return nn.Conv2d(in_ch, out_ch, kernel_size, padding=kernel_size // 2)
+#: how ``conv`` may extend its input at the borders (``nn.Conv2d``'s names)
+PADDING_MODES = ("zeros", "replicate", "reflect")
+
+
+def conv(in_ch: int, out_ch: int, kernel_size: int, padding_mode: str = "zeros") -> nn.Conv2d:
+    """``kernel_size`` convolution (with bias) padded to keep the spatial size, by ``padding_mode``."""
+    if padding_mode not in PADDING_MODES:
+        raise SrkitError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, got {padding_mode!r}")
+    return nn.Conv2d(in_ch, out_ch, kernel_size, padding=kernel_size // 2, padding_mode=padding_mode)
 
 
 def check_channels(channels: int) -> int:

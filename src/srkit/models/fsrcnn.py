@@ -10,7 +10,10 @@ FSRCNN(d=56, s=12, m=4) (12,464 weights), ``fsrcnn-s`` FSRCNN(32, 5, 1); one
 PReLU is channel-wise as in He et al. 2015 (it adds 172 parameters to
 ``fsrcnn``, which the paper's weight count leaves out). The transposed conv
 has padding 4 and output padding scale-1 so the output is exactly scale x the
-input (the paper does not state its cropping). In training it is computed
+input (the paper does not state its cropping). The convolutions pad with zeros
+by default, or with ``padding_mode="replicate"`` by repeating edge pixels as
+the authors' MATLAB test code does; the transposed convolution has no padding
+to choose. In training it is computed
 through the sub-pixel identity (``subpixel_deconv``: the same function of the
 same parameters, with several times faster gradients on CPU).
 """
@@ -24,12 +27,13 @@ from srkit.models.registry import register
 
 
 class FSRCNN(nn.Module):
-    def __init__(self, scale: int, channels: int = 1, d: int = 56, s: int = 12, m: int = 4):
+    def __init__(self, scale: int, channels: int = 1, d: int = 56, s: int = 12, m: int = 4,
+                 padding_mode: str = "zeros"):
         super().__init__()
         check_channels(channels)
-        layers = [conv(channels, d, 5), nn.PReLU(d), conv(d, s, 1), nn.PReLU(s)]
+        layers = [conv(channels, d, 5, padding_mode), nn.PReLU(d), conv(d, s, 1), nn.PReLU(s)]
         for _ in range(m):
-            layers += [conv(s, s, 3), nn.PReLU(s)]
+            layers += [conv(s, s, 3, padding_mode), nn.PReLU(s)]
         layers += [conv(s, d, 1), nn.PReLU(d)]
         self.body = nn.Sequential(*layers)
         self.deconv = nn.ConvTranspose2d(d, channels, 9, stride=scale, padding=4, output_padding=scale - 1)

@@ -8,8 +8,10 @@ Defaults: 9-5-5, n1 = 64, n2 = 32, one (Y) channel (57,184 weights); the
 ``channels=3`` its RGB model.
 
 Deviation: the paper trains with unpadded ("valid") convolutions and a cropped
-target; here every conv is zero-padded to keep the size, so the model maps an
-h x w LR image to exactly s*h x s*w.
+target; here every conv is padded to keep the size, so the model maps an
+h x w LR image to exactly s*h x s*w: with zeros by default, or with
+``padding_mode="replicate"`` by repeating edge pixels, as the authors' MATLAB
+test code does (``imfilter(..., 'same', 'replicate')``).
 """
 from __future__ import annotations
 
@@ -24,16 +26,17 @@ VARIANTS = {"9-1-5": (9, 1, 5), "9-3-5": (9, 3, 5), "9-5-5": (9, 5, 5)}
 
 
 class SRCNN(PreUpsampled):
-    def __init__(self, scale: int, channels: int = 1, variant: str = "9-5-5", n1: int = 64, n2: int = 32):
+    def __init__(self, scale: int, channels: int = 1, variant: str = "9-5-5", n1: int = 64, n2: int = 32,
+                 padding_mode: str = "zeros"):
         super().__init__()
         if variant not in VARIANTS:
             raise SrkitError(f"srcnn: unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
         f1, f2, f3 = VARIANTS[variant]
         self.scale = scale
         self.body = nn.Sequential(
-            conv(check_channels(channels), n1, f1), nn.ReLU(inplace=True),
-            conv(n1, n2, f2), nn.ReLU(inplace=True),
-            conv(n2, channels, f3),
+            conv(check_channels(channels), n1, f1, padding_mode), nn.ReLU(inplace=True),
+            conv(n1, n2, f2, padding_mode), nn.ReLU(inplace=True),
+            conv(n2, channels, f3, padding_mode),
         )
 
     def restore(self, x: torch.Tensor) -> torch.Tensor:
