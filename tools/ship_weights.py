@@ -18,7 +18,7 @@ from pathlib import Path
 
 from srkit.bench import benchmark
 from srkit.errors import SrkitError
-from srkit.models.weights import load_model, pretrained_path, read_metadata, save_weights
+from srkit.models.weights import load_model, pretrained_path, save_weights, shipped_at
 
 DATASETS = ("Set5", "Set14", "BSD100")
 _ARCH_KEYS = ("format", "architecture", "scale", "overrides", "channels")
@@ -35,7 +35,7 @@ def ship(run: Path, data_root: str | None, force: bool = False) -> Path:
     dest = pretrained_path(name, scale)
     new = records[0].psnr  # Set5, the first of DATASETS
     if dest.is_file() and not force:
-        old = read_metadata(dest).get("scores", {}).get("Set5", {}).get("psnr", float("-inf"))
+        old = shipped_at(scale)[name]
         if new <= old:
             raise SrkitError(f"{candidate}: Set5 {new:.4f} dB is not better than the shipped {dest.name} "
                              f"({old:.4f} dB); nothing replaced (--force replaces it anyway)")
