@@ -13,7 +13,9 @@ per second for
 and the ratios srkit/onnxruntime and srkit/roofline. Runs are interleaved and
 the best of ``--repeats`` is kept, which filters out other load on a shared box.
 
-    PYTHONPATH=src python benchmarks/upscale_speed.py [--models espcn,fsrcnn,edsr-baseline]
+    PYTHONPATH=src python benchmarks/upscale_speed.py [--models espcn,fsrcnn,edsr-baseline] [--padding-mode replicate]
+
+``--padding-mode`` builds the models that take one (SRCNN, FSRCNN, ESPCN) with it.
 """
 from __future__ import annotations
 
@@ -101,6 +103,10 @@ def onnx_session(net, channels: int, threads: int):
     return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"]), how
 
 
+#: models with a padding_mode option
+PADDED = ("srcnn", "fsrcnn", "espcn")
+
+
 def main() -> None:
     from srkit.infer.upscale import Upscaler, physical_cores
     from srkit.models.registry import create_model, describe, list_models
@@ -112,12 +118,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=physical_cores())
     ap.add_argument("--tile", default="auto")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--padding-mode", help="padding_mode option of the models that have one")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     tile = args.tile if args.tile == "auto" else int(args.tile)
     gflops = matmul_gflops()
     print(f"threads {args.threads}, input {args.size}x{args.size}, x{args.scale}, "
-          f"fp32 matmul {gflops:.1f} GFLOP/s")
+          f"fp32 matmul {gflops:.1f} GFLOP/s" + (f", padding {args.padding_mode}" if args.padding_mode else ""))
     print(f"{'model':14} {'srkit MP/s':>10} {'ort MP/s':>9} {'srkit/ort':>9} {'roof MP/s':>9} "
           f"{'of roof':>7}  tile")
     rng = np.random.default_rng(0)
@@ -127,7 +134,8 @@ def main() -> None:
             continue
         info = describe(name)
         torch.manual_seed(0)
-        net = create_model(name, args.scale).eval()
+        options = {"padding_mode": args.padding_mode} if args.padding_mode and name in PADDED else {}
+        net = create_model(name, args.scale, **options).eval()
         c = info.in_channels
         up = Upscaler(net, args.scale, info=info, tile=tile, device="cpu")
         image = rng.integers(0, 256, (args.size, args.size, c), dtype=np.uint8)
