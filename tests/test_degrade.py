@@ -69,3 +69,18 @@ def test_augmentation_keeps_alignment_and_samples_are_pure(tmp_path):
     assert [[(k.step, k.slot) for k in b] for b in batches] == [[(5, 2), (5, 3)], [(6, 2), (6, 3)]]
     with pytest.raises(SrkitError, match="no image is large enough"):
         plain[SampleKey(0, 0, 2, 64)]
+
+
+def test_rescale_adds_each_image_at_each_size(tmp_path):
+    make_images(tmp_path, n=2, size=40)
+    paths = sorted(tmp_path.glob("*.png"))
+    plain = PatchDataset(paths, [2], channels=1, augment=False)
+    ds = PatchDataset(paths, [2], channels=1, augment=False, rescale=[1.0, 0.6])
+    assert len(plain) == 2 and len(ds) == 4
+    assert [img.shape[:2] for img in ds.hr[2]] == [(40, 40), (24, 24), (40, 40), (24, 24)]
+    np.testing.assert_array_equal(ds.hr[2][0], plain.hr[2][0])  # factor 1 is the image itself
+    rgb = PatchDataset(paths[:1], [2], channels=3, augment=False, rescale=[0.6])
+    from srkit.data.pairs import load_hr8
+    np.testing.assert_array_equal(rgb.hr[2][0], imresize(load_hr8(paths[0]), 0.6))  # MATLAB bicubic, 8-bit
+    with pytest.raises(SrkitError, match=r"data.rescale: factor 1.5 must be in \(0, 1\]"):
+        PatchDataset(paths, [2], channels=1, rescale=[1.0, 1.5])

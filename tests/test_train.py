@@ -297,6 +297,9 @@ def test_train_from_python_and_recipe_channels(tmp_path):
     run = train(recipe, out=tmp_path / "run", quiet=True)
     state = torch.load(run / "checkpoints" / "step_00000002.pt", weights_only=True)
     assert state["model"]["body.0.weight"].shape[1] == 3  # an RGB SRCNN, as the recipe asked
+    recipe["data"]["rescale"] = [1.0, 2.0]  # reaches the data pipeline, which checks the factors
+    with pytest.raises(SrkitError, match="data.rescale: factor 2.0"):
+        train(recipe, out=tmp_path / "rescaled", quiet=True)
 
 
 def test_init_from_weights_fine_tunes_across_scales(tmp_path):

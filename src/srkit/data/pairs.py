@@ -1,6 +1,7 @@
 """Aligned LR/HR training patches and validation pairs.
 
-Every image is decoded once and kept in memory; its deterministic LR (see
+Every image is decoded once and kept in memory (with ``rescale``, also at
+each of those sizes, as separate training images); its deterministic LR (see
 :mod:`srkit.imaging.degrade`) is computed once per scale from the whole image
 (HR cropped top-left to a multiple of the scale), and aligned patches are cut
 from both. Cutting the LR of the whole image is exact, whereas downscaling a
@@ -30,6 +31,7 @@ from srkit.bench.protocol import make_pair
 from srkit.errors import SrkitError
 from srkit.imaging.degrade import add_noise, degradation, downscale, gaussian_blur
 from srkit.imaging.io import quantize, read_image
+from srkit.imaging.resize import imresize
 from srkit.metrics import to_uint8
 
 
@@ -37,6 +39,18 @@ def load_hr8(path) -> np.ndarray:
     """An image file as 8-bit HxW (grayscale) or HxWx3 (RGB)."""
     pic = read_image(path)
     return to_uint8(pic.pixels[..., 0] if pic.is_gray else pic.pixels)
+
+
+def rescaled(hr8: np.ndarray, factors) -> list[np.ndarray]:
+    """``hr8`` at each size in ``factors`` (MATLAB-bicubic, 8-bit): the scale augmentation of FSRCNN
+    (Dong et al. 2016, 0.9/0.8/0.7/0.6) and DRRN (Tai et al. 2017) that enlarges a small training set.
+
+    A factor of 1 is the image itself; every factor must lie in (0, 1].
+    """
+    for f in factors:
+        if not 0 < f <= 1:
+            raise SrkitError(f"data.rescale: factor {f} must be in (0, 1]")
+    return [hr8 if f == 1 else imresize(hr8, float(f)) for f in factors]
 
 
 def protocol_pair(hr8: np.ndarray, scale: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,10 +82,12 @@ class PatchDataset(Dataset):
 
     ``patch`` is the HR patch side; the LR side is ``patch // scale`` (so a
     multi-scale model with patch 41, as VDSR, gets HR 40/39/40 at x2/x3/x4).
+    ``rescale`` adds each image at each of those sizes (see :func:`rescaled`).
     """
 
     def __init__(self, paths, scales, channels: int, degradation_name: str = "bicubic", *,
-                 noise: float | None = None, blur: float | None = None, augment: bool = True, seed: int = 0):
+                 noise: float | None = None, blur: float | None = None, augment: bool = True, seed: int = 0,
+                 rescale=(1.0,)):
         if not paths:
             raise SrkitError("training data: no images found")
         self.scales = tuple(int(s) for s in scales)
@@ -81,8 +97,7 @@ class PatchDataset(Dataset):
         kind, down_blur, self.noise, self.post_blur = degradation(degradation_name, noise, blur)
         self.hr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
         self.lr: dict[int, list[np.ndarray]] = {s: [] for s in self.scales}
-        for p in paths:
-            hr8 = load_hr8(p)
+        for hr8 in (img for p in paths for img in rescaled(load_hr8(p), rescale)):
             for s in self.scales:
                 hr, lr = protocol_pair(hr8, s, channels)
                 if kind != "bicubic":

@@ -37,6 +37,7 @@ DEFAULTS: dict = {
         "border": 0,  # HR pixels per side the loss leaves out (SRCNN trains on the valid centre only)
         "batch": 16,  # global batch
         "augment": True,  # random flips and 90-degree rotations
+        "rescale": [1.0],  # each training image also at these sizes (FSRCNN: 1, 0.9, 0.8, 0.7, 0.6)
         "workers": 0,  # DataLoader worker processes
     },
     "optim": {

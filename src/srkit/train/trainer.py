@@ -172,7 +172,8 @@ class Run:
         paths = [p for name in d["train"] for p in image_paths(name, d["root"] or None)]
         noise = None if d["noise"] < 0 else d["noise"]
         self.dataset = PatchDataset(paths, self.scales, self.channels, d["degradation"], noise=noise,
-                                    blur=d["blur"] or None, augment=d["augment"], seed=self.recipe["train"]["seed"])
+                                    blur=d["blur"] or None, augment=d["augment"], seed=self.recipe["train"]["seed"],
+                                    rescale=d["rescale"])
         v = self.recipe["validate"]
         self.val = {}
         if v["set"] and self.ctx.main:
