@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from srkit.data.pairs import PatchDataset, SampleKey, StepBatches
+from srkit.data.pairs import PatchDataset, SampleKey, StepBatches, load_hr8
 from srkit.errors import SrkitError
 from srkit.imaging.degrade import degrade, gaussian_blur, gaussian_kernel
 from srkit.imaging.resize import imresize
@@ -80,7 +80,6 @@ def test_rescale_adds_each_image_at_each_size(tmp_path):
     assert [img.shape[:2] for img in ds.hr[2]] == [(40, 40), (24, 24), (40, 40), (24, 24)]
     np.testing.assert_array_equal(ds.hr[2][0], plain.hr[2][0])  # factor 1 is the image itself
     rgb = PatchDataset(paths[:1], [2], channels=3, augment=False, rescale=[0.6])
-    from srkit.data.pairs import load_hr8
     np.testing.assert_array_equal(rgb.hr[2][0], imresize(load_hr8(paths[0]), 0.6))  # MATLAB bicubic, 8-bit
     with pytest.raises(SrkitError, match=r"data.rescale: factor 1.5 must be in \(0, 1\]"):
         PatchDataset(paths, [2], channels=1, rescale=[1.0, 1.5])
