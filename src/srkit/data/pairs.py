@@ -43,7 +43,7 @@ def load_hr8(path) -> np.ndarray:
 
 def rescaled(hr8: np.ndarray, factors) -> list[np.ndarray]:
     """``hr8`` at each size in ``factors`` (MATLAB-bicubic, 8-bit): the scale augmentation of FSRCNN
-    (Dong et al. 2016, 0.9/0.8/0.7/0.6) and DRRN (Tai et al. 2017) that enlarges a small training set.
+    (Dong et al. 2016, sec. 4.1: 0.9/0.8/0.7/0.6) that enlarges a small training set.
 
     A factor of 1 is the image itself; every factor must lie in (0, 1].
     """
