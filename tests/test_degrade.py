@@ -83,3 +83,5 @@ def test_rescale_adds_each_image_at_each_size(tmp_path):
     np.testing.assert_array_equal(rgb.hr[2][0], imresize(load_hr8(paths[0]), 0.6))  # MATLAB bicubic, 8-bit
     with pytest.raises(SrkitError, match=r"data.rescale: factor 1.5 must be in \(0, 1\]"):
         PatchDataset(paths, [2], channels=1, rescale=[1.0, 1.5])
+    with pytest.raises(SrkitError, match="data.rescale: no factor given"):
+        PatchDataset(paths, [2], channels=1, rescale=[])

@@ -45,8 +45,10 @@ def rescaled(hr8: np.ndarray, factors) -> list[np.ndarray]:
     """``hr8`` at each size in ``factors`` (MATLAB-bicubic, 8-bit): the scale augmentation of FSRCNN
     (Dong et al. 2016, sec. 4.1: 0.9/0.8/0.7/0.6) that enlarges a small training set.
 
-    A factor of 1 is the image itself; every factor must lie in (0, 1].
+    A factor of 1 is the image itself; every factor must lie in (0, 1], and there must be one at least.
     """
+    if not factors:
+        raise SrkitError("data.rescale: no factor given; [1.0] keeps the images as they are")
     for f in factors:
         if not 0 < f <= 1:
             raise SrkitError(f"data.rescale: factor {f} must be in (0, 1]")
