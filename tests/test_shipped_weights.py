@@ -49,7 +49,8 @@ def _ship_tool():
 
 def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_path, monkeypatch, capsys):
     """tools/ship_weights.py: a run's final weights land in the weights folder with their bench scores,
-    and replace a shipped file only when they measure better on Set5 (or with --force)."""
+    and replace a shipped file only when they measure better on Set5 (or with --force). By default
+    that folder is the repository's own, not the installed package's."""
     from srkit.models import weights
     from srkit.train import train
     from test_train import make_images, tiny_recipe
@@ -61,8 +62,9 @@ def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_pat
     run = train(recipe, out=tmp_path / "run", quiet=True)
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "shipped")
     tool = _ship_tool()
+    assert tool.REPO_WEIGHTS == Path(__file__).resolve().parents[1] / "src" / "srkit" / "weights"
 
-    dest = tool.ship(run, str(tmp_path / "data"))
+    dest = tool.ship(run, str(tmp_path / "data"), dest_dir=tmp_path / "shipped")
     meta = weights.read_metadata(dest)
     assert dest == tmp_path / "shipped" / "espcn_x2.safetensors"
     assert meta["steps"] == 4 and set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
@@ -71,7 +73,7 @@ def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_pat
 
     # the same weights again are not better: refused with one line, exit 2, the shipped file untouched
     shipped_bytes = dest.read_bytes()
-    data = ["--data-root", str(tmp_path / "data")]
+    data = ["--data-root", str(tmp_path / "data"), "--dest", str(tmp_path / "shipped")]
     assert tool.main([str(run), *data]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not better than the shipped espcn_x2.safetensors" in err

@@ -5,8 +5,9 @@
 Takes ``RUN/final.safetensors`` (written by ``srkit train``), keeps its training
 metadata (recipe, data, steps, wall time), measures it on Set5/Set14/BSD100 with
 ``srkit.benchmark`` under the standard protocol, and writes
-``src/srkit/weights/<model>_x<scale>.safetensors`` with those scores in its
-metadata. A shipped file is replaced only by one that measures better on Set5
+``src/srkit/weights/<model>_x<scale>.safetensors`` of the repository this tool
+lives in (not of wherever srkit happens to be installed) with those scores in
+its metadata. A shipped file is replaced only by one that measures better on Set5
 (the validation set every srkit recipe selects on), unless ``--force``.
 tests/test_shipped_weights.py re-measures Set5 against the recorded scores in CI.
 """
@@ -18,13 +19,14 @@ from pathlib import Path
 
 from srkit.bench import benchmark
 from srkit.errors import SrkitError
-from srkit.models.weights import load_model, pretrained_path, save_weights, shipped_at
+from srkit.models.weights import load_model, recorded_set5, save_weights
 
 DATASETS = ("Set5", "Set14", "BSD100")
+REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "srkit" / "weights"
 _ARCH_KEYS = ("format", "architecture", "scale", "overrides", "channels")
 
 
-def ship(run: Path, data_root: str | None, force: bool = False) -> Path:
+def ship(run: Path, data_root: str | None, force: bool = False, dest_dir: Path = REPO_WEIGHTS) -> Path:
     candidate = run / "final.safetensors"
     model = load_model(candidate)
     meta = {k: v for k, v in model.srkit_meta.items() if k not in _ARCH_KEYS}
@@ -32,10 +34,10 @@ def ship(run: Path, data_root: str | None, force: bool = False) -> Path:
     records = benchmark([str(candidate)], list(DATASETS), [scale], data_root)
     for r in records:
         print(f"{name} x{scale} {r.dataset:7} {r.psnr:.3f} dB {r.ssim:.4f}")
-    dest = pretrained_path(name, scale)
+    dest = dest_dir / f"{name}_x{scale}.safetensors"
     new = records[0].psnr  # Set5, the first of DATASETS
     if dest.is_file() and not force:
-        old = shipped_at(scale)[name]
+        old = recorded_set5(dest)
         if new <= old:
             raise SrkitError(f"{candidate}: Set5 {new:.4f} dB is not better than the shipped {dest.name} "
                              f"({old:.4f} dB); nothing replaced (--force replaces it anyway)")
@@ -50,11 +52,12 @@ def main(argv=None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="run folders of srkit train")
     parser.add_argument("--data-root", default=None, help="folder holding the datasets (default: $SRKIT_DATA)")
     parser.add_argument("--force", action="store_true", help="replace a shipped file even by a worse one")
+    parser.add_argument("--dest", type=Path, default=REPO_WEIGHTS, help="weights folder (default: %(default)s)")
     args = parser.parse_args(argv)
     status = 0
     for run in args.runs:
         try:
-            print(f"shipped {ship(run, args.data_root, args.force)}")
+            print(f"shipped {ship(run, args.data_root, args.force, args.dest)}")
         except SrkitError as exc:
             print(f"ship_weights: error: {exc}", file=sys.stderr)
             status = 2

@@ -144,9 +144,13 @@ def shipped_at(scale: int) -> dict[str, float]:
     for stem in shipped():
         name, _, s = stem.rpartition("_x")
         if s == str(scale):
-            meta = read_metadata(pretrained_path(name, scale))
-            scores[name] = float(meta.get("scores", {}).get("Set5", {}).get("psnr", float("-inf")))
+            scores[name] = recorded_set5(pretrained_path(name, scale))
     return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+
+
+def recorded_set5(path) -> float:
+    """The Set5 PSNR recorded in a weights file's metadata (``-inf`` if none is recorded)."""
+    return float(read_metadata(path).get("scores", {}).get("Set5", {}).get("psnr", float("-inf")))
 
 
 def pretrained_available(name: str, scale: int) -> bool:
