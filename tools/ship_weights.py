@@ -19,7 +19,7 @@ from pathlib import Path
 
 from srkit.bench import benchmark
 from srkit.errors import SrkitError
-from srkit.models.weights import load_model, recorded_set5, save_weights
+from srkit.models.weights import load_model, pretrained_path, recorded_set5, save_weights
 
 DATASETS = ("Set5", "Set14", "BSD100")
 REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "srkit" / "weights"
@@ -34,7 +34,7 @@ def ship(run: Path, data_root: str | None, force: bool = False, dest_dir: Path =
     records = benchmark([str(candidate)], list(DATASETS), [scale], data_root)
     for r in records:
         print(f"{name} x{scale} {r.dataset:7} {r.psnr:.3f} dB {r.ssim:.4f}")
-    dest = dest_dir / f"{name}_x{scale}.safetensors"
+    dest = pretrained_path(name, scale, dest_dir)
     new = records[0].psnr  # Set5, the first of DATASETS
     if dest.is_file() and not force:
         old = recorded_set5(dest)

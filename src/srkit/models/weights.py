@@ -129,8 +129,9 @@ def init_from(model, path) -> list[str]:
     return sorted(set(own) - set(fitting))
 
 
-def pretrained_path(name: str, scale: int) -> Path:
-    return WEIGHTS_DIR / f"{name}_x{scale}.safetensors"
+def pretrained_path(name: str, scale: int, folder: Path | None = None) -> Path:
+    """Where the weights of ``name`` at ``scale`` live in ``folder`` (default: the package's weights folder)."""
+    return (WEIGHTS_DIR if folder is None else folder) / f"{name}_x{scale}.safetensors"
 
 
 def shipped() -> list[str]:
