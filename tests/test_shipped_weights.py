@@ -37,11 +37,11 @@ def test_shipped_model_scores_what_its_metadata_says(stem, shared_data):
     assert record.psnr == pytest.approx(meta["scores"]["Set5"]["psnr"], abs=0.01)
 
 
-def _ship_tool():
+def _tool(name):
+    """The module tools/<name>.py of this repository (tools/ is not a package)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "ship_weights", Path(__file__).resolve().parents[1] / "tools" / "ship_weights.py")
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "tools" / f"{name}.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     return tool
@@ -61,7 +61,7 @@ def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_pat
     recipe["model"] = {"name": "espcn", "scale": 2}
     run = train(recipe, out=tmp_path / "run", quiet=True)
     monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "shipped")
-    tool = _ship_tool()
+    tool = _tool("ship_weights")
     assert tool.REPO_WEIGHTS == Path(__file__).resolve().parents[1] / "src" / "srkit" / "weights"
 
     dest = tool.ship(run, str(tmp_path / "data"), dest_dir=tmp_path / "shipped")
@@ -84,3 +84,14 @@ def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_pat
     assert dest.read_bytes() == shipped_bytes
     assert tool.main([str(worse), *data, "--force"]) == 0
     assert weights.read_metadata(dest)["steps"] == 1
+
+
+def test_results_table_puts_a_psnr_in_bold_only_at_or_above_the_paper():
+    """tools/results_table.py: each cell is our PSNR / SSIM over the paper's, our PSNR bold when it meets it."""
+    from types import SimpleNamespace
+
+    cell = _tool("results_table")._cell
+    assert cell(SimpleNamespace(psnr=32.5551, ssim=0.90588), (32.55, None)) == "**32.56** / 0.9059<br>*paper 32.55*"
+    assert cell(SimpleNamespace(psnr=36.6549, ssim=0.95420), (36.66, .9542)) == \
+        "36.65 / 0.9542<br>*paper 36.66 / 0.9542*"
+    assert cell(SimpleNamespace(psnr=36.5552, ssim=0.95361), None) == "36.56 / 0.9536"

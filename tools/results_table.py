@@ -4,8 +4,9 @@
 
 Runs ``srkit.benchmark`` (standard protocol) on Set5, Set14 and BSD100 for
 bicubic and every shipped model at its scale, and prints a markdown table of
-PSNR/SSIM with the published figure under each, the parameter count and the
-CPU milliseconds per Set14 image. ``--readme`` replaces the table between the
+PSNR/SSIM with the published figure under each (our PSNR in bold where it
+is at or above the paper's), the parameter count and the CPU milliseconds per
+Set14 image. ``--readme`` replaces the table between the
 ``<!-- results:begin -->`` and ``<!-- results:end -->`` markers.
 """
 from __future__ import annotations
@@ -28,11 +29,12 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def _cell(r, paper) -> str:
-    ours = f"{r.psnr:.2f} / {r.ssim:.4f}"
+    """Our PSNR / SSIM over the published figure; our PSNR in bold where it is at or above the paper's."""
     if paper is None:
-        return ours
+        return f"{r.psnr:.2f} / {r.ssim:.4f}"
+    psnr = f"**{r.psnr:.2f}**" if r.psnr >= paper[0] else f"{r.psnr:.2f}"
     ref = f"{paper[0]:.2f}" + ("" if paper[1] is None else f" / {paper[1]:.4f}")
-    return f"{ours}<br>*paper {ref}*"
+    return f"{psnr} / {r.ssim:.4f}<br>*paper {ref}*"
 
 
 def table(data_root) -> str:
