@@ -19,11 +19,13 @@ def test_shipped_weights_stay_under_5_mb():
 @pytest.mark.parametrize("stem", SHIPPED)
 def test_shipped_file_loads_with_its_training_record(stem):
     meta = read_metadata(WEIGHTS_DIR / f"{stem}.safetensors")
-    for key in ("recipe", "steps", "wall_s", "data", "scores", "protocol"):
+    for key in ("recipe", "steps", "wall_s", "history", "data", "scores", "protocol"):
         assert key in meta, key
     assert set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
     assert not {"Set5", "Set14", "BSD100"} & set(meta["data"]), "trained on a test set"
-    assert (RECIPES / f"{meta['recipe']}.toml").is_file(), "its recipe is not in recipes/srkit"
+    for cycle in meta["history"] + [meta]:
+        assert (RECIPES / f"{cycle['recipe']}.toml").is_file(), f"recipe {cycle['recipe']} is not in recipes/srkit"
+        assert cycle["steps"] > 0 and cycle["wall_s"] > 0
     model = load_model(WEIGHTS_DIR / f"{stem}.safetensors")
     assert f"{meta['architecture']}_x{meta['scale']}" == stem
     assert not model.training
@@ -68,6 +70,7 @@ def test_ship_weights_tool_records_measured_scores_and_never_ships_worse(tmp_pat
     meta = weights.read_metadata(dest)
     assert dest == tmp_path / "shipped" / "espcn_x2.safetensors"
     assert meta["steps"] == 4 and set(meta["scores"]) == {"Set5", "Set14", "BSD100"}
+    assert meta["history"] == []  # trained from scratch: no earlier cycles
     (record,) = benchmark(["espcn"], ["Set5"], [2], tmp_path / "data", pretrained=True)
     assert meta["scores"]["Set5"]["psnr"] == pytest.approx(record.psnr, abs=1e-4)
 
@@ -95,3 +98,11 @@ def test_results_table_puts_a_psnr_in_bold_only_at_or_above_the_paper():
     assert cell(SimpleNamespace(psnr=36.6549, ssim=0.95420), (36.66, .9542)) == \
         "36.65 / 0.9542<br>*paper 36.66 / 0.9542*"
     assert cell(SimpleNamespace(psnr=36.5552, ssim=0.95361), None) == "36.56 / 0.9536"
+
+
+def test_results_table_sums_every_training_cycle_of_a_shipped_file():
+    """tools/results_table.py: a file's training row counts its earlier cycles (``history``) and its own."""
+    meta = {"architecture": "fsrcnn", "scale": 3, "recipe": "fsrcnn_x3_cycle2", "steps": 4000, "wall_s": 5400,
+            "history": [{"recipe": "fsrcnn_x2", "steps": 30000, "wall_s": 9000}]}
+    rows = _tool("results_table").training([meta]).splitlines()
+    assert rows[2] == "| fsrcnn | 3 | 2 | 34,000 | 4.0 h | `fsrcnn_x3_cycle2` |"

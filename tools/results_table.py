@@ -6,7 +6,8 @@ Runs ``srkit.benchmark`` (standard protocol) on Set5, Set14 and BSD100 for
 bicubic and every shipped model at its scale, and prints a markdown table of
 PSNR/SSIM with the published figure under each (our PSNR in bold where it
 is at or above the paper's), the parameter count and the CPU milliseconds per
-Set14 image. ``--readme`` replaces the table between the
+Set14 image; then how much training each shipped file took (its cycles, steps
+and wall time, from its metadata). ``--readme`` replaces both tables between the
 ``<!-- results:begin -->`` and ``<!-- results:end -->`` markers.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from srkit.bench import benchmark
 from srkit.bench.reference import published
 from srkit.models.registry import create_model
 from srkit.models.weights import read_metadata, shipped, WEIGHTS_DIR
+from srkit.train.lineage import totals
 
 DATASETS = ["Set5", "Set14", "BSD100"]
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -54,6 +56,19 @@ def table(data_root) -> str:
     lines.append(f"*Measured by `python tools/results_table.py` with torch {torch.__version__} on "
                  f"{platform.machine()} CPU, {torch.get_num_threads()} threads; paper figures from "
                  "REFERENCE_NUMBERS.md (srkit.bench.reference).*")
+    return "\n".join(lines + ["", training([m for m, _ in entries])])
+
+
+def training(metas) -> str:
+    """Each shipped file's whole training: cycles, steps and wall time (all of its ``history`` and its own)."""
+    lines = ["| model | x | training cycles | steps | wall time | latest recipe |", "|---|---|---|---|---|---|"]
+    for m in sorted(metas, key=lambda m: (m["scale"], m["architecture"])):
+        t = totals(m)
+        lines.append(f"| {m['architecture']} | {m['scale']} | {t['cycles']} | {t['steps']:,} | "
+                     f"{t['wall_s'] / 3600:.1f} h | `{m['recipe']}` |")
+    lines += ["", "*Training of each shipped file, from its metadata (`python tools/lineage.py "
+              "src/srkit/weights/*.safetensors` lists every cycle): on this project's 2-core CPU, "
+              "often two runs at a time.*"]
     return "\n".join(lines)
 
 

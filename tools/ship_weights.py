@@ -3,8 +3,10 @@
     python tools/ship_weights.py runs/espcn_x3 --data-root ../shared/data [--force]
 
 Takes ``RUN/final.safetensors`` (written by ``srkit train``), keeps its training
-metadata (recipe, data, steps, wall time), measures it on Set5/Set14/BSD100 with
-``srkit.benchmark`` under the standard protocol, and writes
+metadata (recipe, data, steps, wall time), adds the earlier cycles it continued
+(``history``, traced by srkit.train.lineage, as tools/lineage.py prints them),
+measures it on Set5/Set14/BSD100 with ``srkit.benchmark`` under the standard
+protocol, and writes
 ``src/srkit/weights/<model>_x<scale>.safetensors`` of the repository this tool
 lives in (not of wherever srkit happens to be installed) with those scores in
 its metadata. A shipped file is replaced only by one that measures better on Set5
@@ -19,17 +21,19 @@ from pathlib import Path
 
 from srkit.bench import benchmark
 from srkit.errors import SrkitError
-from srkit.models.weights import load_model, pretrained_path, recorded_set5, save_weights
+from srkit.models.weights import load_model, own_meta, pretrained_path, recorded_set5, save_weights
+from srkit.train.lineage import history
 
 DATASETS = ("Set5", "Set14", "BSD100")
-REPO_WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "srkit" / "weights"
-_ARCH_KEYS = ("format", "architecture", "scale", "overrides", "channels")
+REPO = Path(__file__).resolve().parents[1]
+REPO_WEIGHTS = REPO / "src" / "srkit" / "weights"
 
 
 def ship(run: Path, data_root: str | None, force: bool = False, dest_dir: Path = REPO_WEIGHTS) -> Path:
     candidate = run / "final.safetensors"
     model = load_model(candidate)
-    meta = {k: v for k, v in model.srkit_meta.items() if k not in _ARCH_KEYS}
+    meta = own_meta(model.srkit_meta)
+    meta["history"] = history(meta, REPO)
     name, scale = model.srkit_config["architecture"], model.srkit_config["scale"]
     records = benchmark([str(candidate)], list(DATASETS), [scale], data_root)
     for r in records:

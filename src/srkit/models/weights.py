@@ -59,6 +59,11 @@ def save_weights(model, path, meta: dict | None = None) -> Path:
     return path
 
 
+def own_meta(meta: dict) -> dict:
+    """The entries of a :func:`read_metadata` dict that ``save_weights`` takes as ``meta``: all but the architecture's."""
+    return {k: v for k, v in meta.items() if k not in _RESERVED}
+
+
 def read_metadata(path) -> dict:
     """The srkit metadata of a weights file (architecture, scale, overrides, meta...)."""
     from safetensors import safe_open

@@ -1,0 +1,59 @@
+"""The training history of a weights file: every cycle that led to it, traced through git.
+
+A training cycle that starts from a weights file records that file's path and
+sha256 in its own metadata (``init``, ``init_sha256``; see the trainer). This
+follows them back, through the working tree and the versions git holds of each
+path, to a cycle that started from scratch. A file that stores its earlier
+cycles (``history``, written by ``tools/ship_weights.py`` and
+``tools/lineage.py --write``) is not traced further.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+from pathlib import Path
+
+from srkit.errors import SrkitError
+from srkit.models.weights import read_metadata
+
+
+def cycle(meta: dict) -> dict:
+    """One training cycle as ``history`` records it: its recipe, steps and wall seconds."""
+    return {"recipe": meta["recipe"], "steps": meta["steps"], "wall_s": meta["wall_s"]}
+
+
+def history(meta: dict, repo: Path) -> list[dict]:
+    """The cycles before the one that wrote ``meta``, oldest first (``[]`` for training from scratch).
+
+    ``init`` paths are taken relative to ``repo``, the folder training ran in.
+    """
+    if "history" in meta:
+        return meta["history"]
+    if not meta.get("init"):
+        return []
+    before = _version(repo, meta["init"], meta["init_sha256"])
+    return history(before, repo) + [cycle(before)]
+
+
+def totals(meta: dict) -> dict:
+    """Cycles, steps and wall seconds of a file's whole training: its ``history`` and its own cycle."""
+    cycles = meta.get("history", []) + [cycle(meta)]
+    return {"cycles": len(cycles), "steps": sum(c["steps"] for c in cycles),
+            "wall_s": sum(c["wall_s"] for c in cycles)}
+
+
+def _version(repo: Path, path: str, sha256: str) -> dict:
+    """The metadata of the version of ``path`` whose bytes hash to ``sha256``: in ``repo`` now, or in git."""
+    current = Path(repo) / path
+    if current.is_file() and hashlib.sha256(current.read_bytes()).hexdigest() == sha256:
+        return read_metadata(current)
+    log = subprocess.run(["git", "-C", str(repo), "log", "--format=%H", "--", path], capture_output=True, text=True)
+    for commit in log.stdout.split():
+        data = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True).stdout
+        if hashlib.sha256(data).hexdigest() == sha256:
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "init.safetensors").write_bytes(data)
+                return read_metadata(Path(tmp) / "init.safetensors")
+    raise SrkitError(f"{path}: no version with sha256 {sha256[:12]}... in {repo} or its git history, "
+                     "so the training cycles before it cannot be traced")
