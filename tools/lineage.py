@@ -16,7 +16,7 @@ from pathlib import Path
 
 from srkit.errors import SrkitError
 from srkit.models.weights import load_model, own_meta, read_metadata, save_weights
-from srkit.train.lineage import cycle, history, totals
+from srkit.train.lineage import cycles, history, totals
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
             print(f"lineage: error: {exc}", file=sys.stderr)
             status = 2
             continue
-        for c in meta["history"] + [cycle(meta)]:
+        for c in cycles(meta):
             print(f"{path.name}  {c['recipe']:22} {c['steps']:7,} steps {c['wall_s'] / 3600:6.2f} h")
         t = totals(meta)
         print(f"{path.name}  total: {t['cycles']} cycles, {t['steps']:,} steps, {t['wall_s'] / 3600:.2f} h\n")

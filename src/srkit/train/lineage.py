@@ -36,11 +36,16 @@ def history(meta: dict, repo: Path) -> list[dict]:
     return history(before, repo) + [cycle(before)]
 
 
+def cycles(meta: dict) -> list[dict]:
+    """Every cycle of a file's training, oldest first: its ``history`` and then its own cycle."""
+    return meta.get("history", []) + [cycle(meta)]
+
+
 def totals(meta: dict) -> dict:
-    """Cycles, steps and wall seconds of a file's whole training: its ``history`` and its own cycle."""
-    cycles = meta.get("history", []) + [cycle(meta)]
-    return {"cycles": len(cycles), "steps": sum(c["steps"] for c in cycles),
-            "wall_s": sum(c["wall_s"] for c in cycles)}
+    """Cycles, steps and wall seconds of a file's whole training (:func:`cycles`)."""
+    every = cycles(meta)
+    return {"cycles": len(every), "steps": sum(c["steps"] for c in every),
+            "wall_s": sum(c["wall_s"] for c in every)}
 
 
 def _version(repo: Path, path: str, sha256: str) -> dict:
