@@ -41,3 +41,10 @@ def test_history_follows_init_back_through_git_to_a_cycle_from_scratch(tmp_path)
     assert history({"recipe": "x", "steps": 1, "wall_s": 1}, repo) == []
     with pytest.raises(SrkitError, match=r"weights/espcn_x2.safetensors: no version with sha256 0{12}"):
         history({**third, "init_sha256": "0" * 64}, repo)
+
+
+def test_history_without_git_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no git on PATH
+    meta = {"recipe": "b", "steps": 1, "wall_s": 1, "init": "w.safetensors", "init_sha256": "0" * 64}
+    with pytest.raises(SrkitError, match=r"^git: not found on PATH"):
+        history(meta, tmp_path)

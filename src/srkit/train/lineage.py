@@ -53,12 +53,20 @@ def _version(repo: Path, path: str, sha256: str) -> dict:
     current = Path(repo) / path
     if current.is_file() and hashlib.sha256(current.read_bytes()).hexdigest() == sha256:
         return read_metadata(current)
-    log = subprocess.run(["git", "-C", str(repo), "log", "--format=%H", "--", path], capture_output=True, text=True)
-    for commit in log.stdout.split():
-        data = subprocess.run(["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True).stdout
+    for commit in _git(repo, "log", "--format=%H", "--", path).split():
+        data = _git(repo, "show", f"{commit}:{path}", text=False)
         if hashlib.sha256(data).hexdigest() == sha256:
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "init.safetensors").write_bytes(data)
                 return read_metadata(Path(tmp) / "init.safetensors")
     raise SrkitError(f"{path}: no version with sha256 {sha256[:12]}... in {repo} or its git history, "
                      "so the training cycles before it cannot be traced")
+
+
+def _git(repo: Path, *args: str, text: bool = True) -> str | bytes:
+    """The standard output of ``git -C repo <args>``; a missing git is a one-line error."""
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=text).stdout
+    except FileNotFoundError:
+        raise SrkitError("git: not found on PATH, so the training cycles before a weights file "
+                         "cannot be traced") from None
