@@ -19,23 +19,31 @@ def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_history_follows_init_back_through_git_to_a_cycle_from_scratch(tmp_path):
-    repo, rel = tmp_path / "repo", "weights/espcn_x2.safetensors"
+X2 = "weights/espcn_x2.safetensors"
+A = {"recipe": "a", "steps": 10, "wall_s": 5}
+
+
+def _repo_with_a_scratch_cycle(tmp_path):
+    """A git repository whose one commit holds ``X2``, written by cycle ``A`` from scratch, and A's recipe."""
+    repo = tmp_path / "repo"
     _git(tmp_path, "init", "-q", str(repo))
-    model = create_model("espcn", 2)
-    first = save_weights(model, repo / rel, {"recipe": "a", "steps": 10, "wall_s": 5})
     (repo / "recipes" / "srkit").mkdir(parents=True)
     (repo / "recipes/srkit/a.toml").write_text('[model]\nname = "espcn"\n')  # from scratch: no init
+    save_weights(create_model("espcn", 2), repo / X2, A)
     _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "a")
-    a_sha = _sha(first)
-    save_weights(model, repo / rel, {"recipe": "b", "steps": 20, "wall_s": 7, "init": rel, "init_sha256": a_sha})
+    _git(repo, "commit", "-qm", "a: x2 from scratch")
+    return repo
+
+
+def test_history_follows_init_back_through_git_to_a_cycle_from_scratch(tmp_path):
+    repo = _repo_with_a_scratch_cycle(tmp_path)
+    save_weights(create_model("espcn", 2), repo / X2,
+                 {"recipe": "b", "steps": 20, "wall_s": 7, "init": X2, "init_sha256": _sha(repo / X2)})
     _git(repo, "commit", "-qam", "b")
-    b_sha = _sha(repo / rel)
     # a third cycle from the file now in place; the first one lives only in git
-    third = {"recipe": "c", "steps": 30, "wall_s": 11, "init": rel, "init_sha256": b_sha}
+    third = {"recipe": "c", "steps": 30, "wall_s": 11, "init": X2, "init_sha256": _sha(repo / X2)}
     traced = history(third, repo)
-    assert traced == [{"recipe": "a", "steps": 10, "wall_s": 5}, {"recipe": "b", "steps": 20, "wall_s": 7}]
+    assert traced == [A, {"recipe": "b", "steps": 20, "wall_s": 7}]
     assert totals({**third, "history": traced}) == {"cycles": 3, "steps": 60, "wall_s": 23}
     assert cycle(third) == {"recipe": "c", "steps": 30, "wall_s": 11}
     # a stored history is traced again, so one stored wrong does not spread
@@ -55,23 +63,17 @@ def test_history_without_git_is_a_one_line_error(tmp_path, monkeypatch):
 def test_a_file_without_init_is_followed_through_its_recipe_as_git_held_it(tmp_path):
     # files shipped before the trainer recorded init: the recipe's model.init, as git held that
     # path just before the commit that brought the file in, is where the cycle started
-    repo, x2, x4 = tmp_path / "repo", "weights/espcn_x2.safetensors", "weights/espcn_x4.safetensors"
-    _git(tmp_path, "init", "-q", str(repo))
-    (repo / "recipes" / "srkit").mkdir(parents=True)
-    (repo / "recipes/srkit/a.toml").write_text('[model]\nname = "espcn"\n')
-    save_weights(create_model("espcn", 2), repo / x2, {"recipe": "a", "steps": 10, "wall_s": 5})
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "a: x2 from scratch")
-    (repo / "recipes/srkit/b.toml").write_text(f'[model]\nname = "espcn"\ninit = "{x2}"\n')
+    repo, x4 = _repo_with_a_scratch_cycle(tmp_path), "weights/espcn_x4.safetensors"
+    (repo / "recipes/srkit/b.toml").write_text(f'[model]\nname = "espcn"\ninit = "{X2}"\n')
     save_weights(create_model("espcn", 4), repo / x4, {"recipe": "b", "steps": 20, "wall_s": 7})
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "b: x4 from x2, no init recorded")
     b_sha = _sha(repo / x4)
     # x2 moves on afterwards; b still started from the x2 git held before b came in
-    save_weights(create_model("espcn", 2), repo / x2, {"recipe": "c", "steps": 99, "wall_s": 99})
+    save_weights(create_model("espcn", 2), repo / X2, {"recipe": "c", "steps": 99, "wall_s": 99})
     _git(repo, "commit", "-qam", "c")
     d = {"recipe": "d", "steps": 30, "wall_s": 11, "init": x4, "init_sha256": b_sha}
-    assert history(d, repo) == [{"recipe": "a", "steps": 10, "wall_s": 5}, {"recipe": "b", "steps": 20, "wall_s": 7}]
+    assert history(d, repo) == [A, {"recipe": "b", "steps": 20, "wall_s": 7}]
     # without its recipe in git, a file lacking init cannot be traced, and says so
     _git(repo, "rm", "-q", "recipes/srkit/b.toml")
     _git(repo, "commit", "-qm", "drop b")
@@ -87,22 +89,16 @@ def test_lineage_tool_write_corrects_a_stored_history_and_leaves_tensors_alone(t
 
     from srkit.models.weights import load_model, read_metadata
 
-    repo, rel = tmp_path / "repo", "weights/espcn_x2.safetensors"
-    _git(tmp_path, "init", "-q", str(repo))
-    (repo / "recipes" / "srkit").mkdir(parents=True)
-    (repo / "recipes/srkit/a.toml").write_text('[model]\nname = "espcn"\n')
-    save_weights(create_model("espcn", 2), repo / rel, {"recipe": "a", "steps": 10, "wall_s": 5})
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "a")
+    repo = _repo_with_a_scratch_cycle(tmp_path)
     b = save_weights(create_model("espcn", 2), tmp_path / "b.safetensors",
-                     {"recipe": "b", "steps": 20, "wall_s": 7, "init": rel, "init_sha256": _sha(repo / rel),
+                     {"recipe": "b", "steps": 20, "wall_s": 7, "init": X2, "init_sha256": _sha(repo / X2),
                       "history": []})  # stored wrong: a is missing
     tool = _tool("lineage")
     monkeypatch.setattr(tool, "REPO", repo)
     before = load_model(b).state_dict()
     assert tool.main([str(b), "--write"]) == 0
     assert "total: 2 cycles, 30 steps" in capsys.readouterr().out
-    assert read_metadata(b)["history"] == [{"recipe": "a", "steps": 10, "wall_s": 5}]
+    assert read_metadata(b)["history"] == [A]
     after = load_model(b).state_dict()
     assert all(after[k].equal(v) for k, v in before.items())
     written = b.read_bytes()
