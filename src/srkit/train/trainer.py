@@ -368,6 +368,7 @@ def train(recipe, *, overrides=(), out=None, resume: bool = False, device: str |
             (out / "checkpoints").mkdir(parents=True, exist_ok=True)
             (out / "recipe.json").write_text(json.dumps(cfg, indent=2, sort_keys=True))
         _loop(run, state)
+        del run  # DDP's reducer holds the process group: free it before the group goes
     finally:
         dist_.teardown(ctx)
     return out
